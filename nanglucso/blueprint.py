@@ -1,0 +1,105 @@
+"""Blueprints: which competencies at which levels, how many items, how long; and the seeded draw."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .bank import Bank
+from .errors import ContentError, Problem
+from .framework import Framework, load_framework
+from .items import Text
+from .yamlio import load_yaml, problems_from_validation
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    competencies: Literal["all"] | list[Annotated[str, Field(pattern=r"^\d\.\d$")]] = "all"
+    domains: list[str] | None = None
+    level: str = "expected"
+    count: Annotated[int, Field(ge=1)] = 1
+
+
+class Blueprint(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: Text
+    grade: Annotated[int, Field(ge=1, le=12)]
+    form: Literal["baseline", "end_of_year"]
+    mode: Literal["exam", "practice"] = "exam"
+    time_limit_minutes: Annotated[int, Field(gt=0)]
+    seed: int = 0
+    notebook: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "bai_danh_gia"
+    sections: list[Section]
+
+
+@dataclass
+class Selection:
+    """The items a blueprint drew, in notebook order, and the cells it skipped (no framework statement)."""
+
+    blueprint: Blueprint
+    items: list[Any]
+    skipped: list[str]
+
+
+def load_blueprint(path: Path) -> Blueprint:
+    doc = load_yaml(path)
+    try:
+        return Blueprint.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ContentError(problems_from_validation(doc, exc)) from None
+
+
+def _level_of(section: Section, grade: int, fw: Framework) -> str:
+    expected = fw.rank(fw.expected_level(grade))
+    offsets = {"expected": 0, "below": -1, "above": +1}
+    if section.level in offsets:
+        level = fw.level_at(expected + offsets[section.level])
+        if level is None:
+            raise KeyError(section.level)
+        return level.code
+    return fw.level(section.level).code
+
+
+def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: Path | None = None) -> Selection:
+    """Draw the blueprint's items from the bank: reproducible for the same seed and bank."""
+    fw = fw or load_framework()
+    where = path or Path(f"{bp.id}.yaml")
+    chosen: dict[str, Any] = {}
+    skipped: list[str] = []
+    problems: list[Problem] = []
+    all_codes = [c.code for c in fw.competencies]
+    for n, section in enumerate(bp.sections, start=1):
+        codes = all_codes if section.competencies == "all" else list(section.competencies)
+        if section.domains:
+            codes = [c for c in codes if fw.domain_of(c) in section.domains]
+        try:
+            level = _level_of(section, bp.grade, fw)
+        except KeyError:
+            problems.append(Problem(where, None, f"phần {n}: không có bậc '{section.level}' cho lớp {bp.grade}"))
+            continue
+        for code in codes:
+            if code not in all_codes:
+                problems.append(Problem(where, None, f"phần {n}: năng lực '{code}' không có trong khung"))
+                continue
+            if not fw.has_statement(code, level):
+                skipped.append(f"{code}/{level}")
+                continue
+            pool = [i for i in bank.select(code, level) if i.id not in chosen]
+            if len(pool) < section.count:
+                problems.append(Problem(where, None, f"phần {n}: cần {section.count} câu {code} bậc {level}, "
+                                                     f"ngân hàng chỉ còn {len(pool)}; thêm câu hoặc giảm 'count'"))
+                continue
+            rng = random.Random(f"{bp.seed}/{bp.id}/{code}/{level}")
+            for item in rng.sample(pool, section.count):
+                chosen[item.id] = item
+    if problems:
+        raise ContentError(problems)
+    ordered = sorted(chosen.values(), key=lambda i: (i.competency, fw.rank(i.level), i.id))
+    return Selection(bp, ordered, skipped)

@@ -1,0 +1,158 @@
+"""A course directory: nbgrader's layout plus the kit's config and tables, and the nbgrader API on it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import KitError
+
+CONFIG_NAME = "nanglucso.yaml"
+NBGRADER_CONFIG = '''\
+# nbgrader configuration written by `nanglucso course init`. The kit and nbgrader's own commands
+# (nbgrader formgrader, nbgrader autograde, ...) both read it; run them from this folder.
+import os
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.db_url = {gradebook!r}
+# The exchange lives inside the course folder: no root rights needed on a lab PC.
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+c.ClearSolutions.code_stub = {{"python": "# VIẾT MÃ CỦA EM Ở ĐÂY\\nraise NotImplementedError()"}}
+c.ClearSolutions.text_stub = "VIẾT CÂU TRẢ LỜI CỦA EM Ở ĐÂY"
+c.Execute.timeout = 30
+'''
+
+
+class CourseConfig(BaseModel):
+    """The kit's own settings for one course (nanglucso.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    school: str = ""
+    database: str = "sqlite:///nanglucso.db"
+    gradebook: str = "sqlite:///gradebook.db"
+    bank: str | None = None
+    rubrics: str | None = None
+
+
+def _absolute_sqlite(url: str, root: Path) -> str:
+    """Relative SQLite paths are relative to the course folder, not to wherever a command runs."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str((root / url[len(prefix):]).resolve())
+    return url
+
+
+@dataclass
+class Course:
+    root: Path
+    config: CourseConfig
+
+    @property
+    def course_id(self) -> str:
+        return self.config.course_id
+
+    @property
+    def db_url(self) -> str:
+        return _absolute_sqlite(self.config.database, self.root)
+
+    @property
+    def gradebook_url(self) -> str:
+        return _absolute_sqlite(self.config.gradebook, self.root)
+
+    @property
+    def exchange(self) -> Path:
+        return self.root / "exchange"
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    def bank_root(self) -> Path:
+        from .paths import shipped
+
+        return Path(self.config.bank) if self.config.bank else shipped("assessments") / "bank"
+
+    def rubrics_root(self) -> Path:
+        from .paths import shipped
+
+        return Path(self.config.rubrics) if self.config.rubrics else shipped("rubrics")
+
+    def nbgrader_config(self, **extra: Any) -> Any:
+        """nbgrader's traitlets config: the course's nbgrader_config.py, with absolute paths."""
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = Config()
+        cfg_file = self.root / "nbgrader_config.py"
+        if cfg_file.exists():
+            config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config())
+        config.CourseDirectory.root = str(self.root)
+        config.CourseDirectory.course_id = self.course_id
+        config.CourseDirectory.db_url = self.gradebook_url
+        config.Exchange.root = str(self.exchange)
+        for key, value in extra.items():
+            section, name = key.split("__")
+            setattr(getattr(config, section), name, value)
+        return config
+
+    def api(self) -> Any:
+        """nbgrader's high-level API bound to this course (teacher side)."""
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        config = self.nbgrader_config()
+        coursedir = CourseDirectory(config=config)
+        api = NbGraderAPI(coursedir=coursedir, config=config)
+        api.log_level = "WARN"
+        return api
+
+
+def init_course(root: Path, course_id: str, school: str = "") -> Course:
+    """Create a course folder (idempotent: an existing config is kept)."""
+    root = Path(root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    cfg_path = root / CONFIG_NAME
+    if cfg_path.exists():
+        return open_course(root)
+    config = CourseConfig(course_id=course_id, school=school)
+    for sub in ("source", "rosters", "exchange"):
+        (root / sub).mkdir(exist_ok=True)
+    os.chmod(root / "exchange", 0o777)  # nbgrader's exchange expects a world-writable root
+    (root / "nbgrader_config.py").write_text(
+        NBGRADER_CONFIG.format(course_id=course_id, gradebook="sqlite:///" + str(root / "gradebook.db")),
+        encoding="utf-8")
+    cfg_path.write_text(yaml.safe_dump(config.model_dump(exclude_none=True), allow_unicode=True,
+                                       sort_keys=False), encoding="utf-8")
+    course = Course(root, config)
+    from .store import Store
+
+    Store(course.db_url).create()
+    return course
+
+
+def find_course_root(start: Path | None = None) -> Path:
+    """The course folder containing ``start`` (like nbgrader, commands work from inside a course)."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).exists():
+            return folder
+    raise KitError(f"không thấy khoá học: '{here}' không nằm trong thư mục nào có {CONFIG_NAME}. "
+                   "Tạo khoá học bằng 'nanglucso course init THƯ_MỤC' hoặc dùng --course THƯ_MỤC.")
+
+
+def open_course(root: Path | None = None) -> Course:
+    root = find_course_root(root)
+    try:
+        data = yaml.safe_load((root / CONFIG_NAME).read_text(encoding="utf-8")) or {}
+        config = CourseConfig.model_validate(data)
+    except Exception as exc:  # noqa: BLE001 - any parse or schema problem is the teacher's to fix
+        raise KitError(f"{root / CONFIG_NAME}: cấu hình khoá học không hợp lệ ({exc})") from None
+    return Course(root, config)

@@ -1,0 +1,154 @@
+"""Collect and autograde an assignment with nbgrader, report problems per student, store scores and levels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .build import ITEMS_SUFFIX, grade_id
+from .course import Course
+from .errors import KitError
+from .framework import load_framework
+from .levels import load_rule, student_levels
+from .responses import SUFFIX as RESPONSES_SUFFIX
+from .responses import ResponsesUnreadable, read_responses, responses_path
+from .store import Store
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class StudentResult:
+    student_id: str
+    score: float | None = None
+    max_score: float = 0.0
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class GradeReport:
+    assignment: str
+    results: list[StudentResult]
+
+    @property
+    def problems(self) -> list[dict[str, str]]:
+        return [p for r in self.results for p in r.problems]
+
+
+def _manifest(course: Course, assignment: str) -> tuple[str, dict[str, Any]]:
+    folder = course.source / assignment
+    files = sorted(folder.glob(f"*{ITEMS_SUFFIX}"))
+    if not files:
+        raise KitError(f"không thấy bài '{assignment}' trong {course.source}; chạy 'nanglucso build' trước")
+    data = json.loads(files[0].read_text(encoding="utf-8"))
+    notebook = files[0].name[: -len(ITEMS_SUFFIX)]
+    return notebook, {item["id"]: item for item in data["items"]}
+
+
+def _problem(student: str, kind: str, message: str) -> dict[str, str]:
+    return {"student_id": student, "kind": kind, "message": message}
+
+
+def precheck(folder: Path, notebook: str, student: str) -> tuple[bool, list[dict[str, str]]]:
+    """Look at a submission before nbgrader does: (can autograde, problems in Vietnamese)."""
+    nb_path = folder / f"{notebook}.ipynb"
+    if not nb_path.exists():
+        others = sorted(p.name for p in folder.glob("*.ipynb"))
+        hint = f" (thấy {', '.join(others)}: có lẽ em đã đổi tên tệp)" if others else ""
+        return False, [_problem(student, "missing_notebook",
+                                f"bài nộp không có tệp {notebook}.ipynb{hint}. Đổi lại đúng tên rồi chấm lại.")]
+    try:
+        nbformat.read(str(nb_path), as_version=4)
+    except Exception:  # noqa: BLE001 - any unreadable notebook is the same problem for the teacher
+        return False, [_problem(student, "corrupt_notebook",
+                                f"tệp {notebook}.ipynb bị hỏng, không mở được. Nhờ học sinh mở lại bài "
+                                "(hoặc lấy bản lưu tự động) rồi nộp lại.")]
+    problems = []
+    path = responses_path(folder, notebook)
+    if not path.exists():
+        problems.append(_problem(student, "missing_responses",
+                                 f"không có tệp câu trả lời {path.name}: học sinh chưa trả lời câu trắc nghiệm "
+                                 "nào, hoặc đã nộp từ thư mục khác. Các câu này được 0 điểm."))
+    else:
+        try:
+            read_responses(path)
+        except ResponsesUnreadable:
+            problems.append(_problem(student, "unreadable_responses",
+                                     f"tệp câu trả lời {path.name} bị hỏng, không đọc được: các câu trắc nghiệm "
+                                     "được 0 điểm. Kiểm tra tệp trong thư mục submitted/ của học sinh."))
+    return True, problems
+
+
+def _item_scores(course: Course, assignment: str, notebook: str, student: str,
+                 items: dict[str, dict]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    scores, problems = [], []
+    with Gradebook(course.gradebook_url, course.course_id) as gb:
+        try:
+            nb = gb.find_submission_notebook(notebook, assignment, student)
+        except MissingEntry:
+            return [], [_problem(student, "not_graded", "nbgrader không ghi nhận bài này trong sổ điểm.")]
+        grades = {g.name: g for g in nb.grades}
+        for n, (item_id, item) in enumerate(items.items(), start=1):
+            g = grades.get(grade_id(item_id))
+            value = None if g is None else g.score if (g.auto_score is not None or g.manual_score is not None) else None
+            if value is None:
+                problems.append(_problem(student, "cell_not_scored",
+                                         f"câu {n} ({item_id}): nbgrader không chấm được ô này (ô chấm bị xoá hoặc "
+                                         "mất thông tin nbgrader). Chấm tay trong formgrader hoặc cho học sinh "
+                                         "làm lại từ bản phát."))
+            scores.append({"item_id": item_id, "competency": item["competency"], "level": item["level"],
+                           "score": value, "max_score": float(item["points"])})
+    return scores, problems
+
+
+def grade(course: Course, assignment: str, progress: Progress | None = None) -> GradeReport:
+    """Collect submissions, autograde each with nbgrader, check, and store scores and levels."""
+    notebook, items = _manifest(course, assignment)
+    api = course.api()
+    # Never let a stray source copy of the responses file replace a student's (STACK-NOTES pitfall).
+    api.config.Autograde.exclude_overwriting = {assignment: [f"{notebook}{RESPONSES_SUFFIX}"]}
+    api.collect(assignment)
+    submitted = course.root / "submitted"
+    students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
+    store = Store(course.db_url)
+    store.create()
+    fw = load_framework()
+    rule = load_rule(course.rubrics_root())
+    results: list[StudentResult] = []
+    for n, student in enumerate(students, start=1):
+        if progress:
+            progress(n, len(students), student)
+        result = StudentResult(student)
+        results.append(result)
+        ok, pre = precheck(submitted / student / assignment, notebook, student)
+        result.problems += pre
+        if not ok:
+            continue
+        outcome = api.autograde(assignment, student, force=True, create=True)
+        if not outcome.get("success"):
+            log = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
+            result.problems.append(_problem(student, "autograde_failed",
+                                            f"nbgrader không chấm được bài: {log[-1] if log else 'không rõ lỗi'}"))
+            continue
+        scores, cell_problems = _item_scores(course, assignment, notebook, student, items)
+        result.problems += cell_problems
+        roster = store.student(student)
+        if roster is None:
+            result.problems.append(_problem(student, "not_in_roster",
+                                            "học sinh không có trong danh sách lớp: đã lưu điểm nhưng chưa xếp bậc. "
+                                            "Nhập danh sách lớp có mã này rồi chấm lại."))
+            level_rows: list[dict] = []
+        else:
+            level_rows = student_levels(scores, roster["grade"], rule, fw)
+        store.save_results(assignment, student, scores, level_rows)
+        result.score = sum(s["score"] or 0 for s in scores)
+        result.max_score = sum(s["max_score"] for s in scores)
+    store.replace_problems(assignment, [p for r in results for p in r.problems])
+    return GradeReport(assignment, results)

@@ -1,0 +1,268 @@
+"""Plain data models of bank items, one class per item type, and their public (key-free) view."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .text import nfc
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+# Option ids are short, neutral tokens: an id must never hint at the answer.
+OPTION_ID = r"^[a-z0-9]{1,3}$"
+INDICATOR = r"^\d\.\d\.(CB1|CB2|TC1|TC2|NC1|NC2|CS1|CS2)[a-z]$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    """A text in Vietnamese with an optional English version."""
+
+    vi: str
+    en: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_str(cls, value: Any) -> Any:
+        return {"vi": value} if isinstance(value, str) else value
+
+    @field_validator("vi", "en")
+    @classmethod
+    def _nfc(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = nfc(value).strip()
+        if not value:
+            raise ValueError("không được để trống")
+        return value
+
+
+class Option(_Model):
+    id: Annotated[str, Field(pattern=OPTION_ID)]
+    text: Text
+
+
+class ItemBase(_Model):
+    """Fields every item has, whatever its type."""
+
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    competency: Annotated[str, Field(pattern=r"^\d\.\d$")]
+    level: Literal["CB1", "CB2", "TC1", "TC2", "NC1", "NC2", "CS1", "CS2"]
+    prompt: Text
+    feedback: Text
+    points: Annotated[float, Field(gt=0)] = 1.0
+    image: str | None = None
+    indicators: list[Annotated[str, Field(pattern=INDICATOR)]] = []
+    tags: list[str] = []
+
+    @model_validator(mode="after")
+    def _indicators_match(self) -> ItemBase:
+        for code in self.indicators:
+            if not code.startswith(self.competency + "."):
+                raise ValueError(f"chỉ báo {code} không thuộc năng lực {self.competency} của câu này")
+        return self
+
+    def public(self) -> dict[str, Any]:
+        """What a student's notebook may carry: no key, no feedback, options in a key-free order."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,  # type: ignore[attr-defined]
+            "competency": self.competency,
+            "level": self.level,
+            "points": self.points,
+            "prompt": self.prompt.model_dump(exclude_none=True),
+        }
+        if self.image:
+            data["image"] = self.image
+        data.update(self._public_extra())
+        return data
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {}
+
+    def key_spec(self) -> dict[str, Any]:
+        """What the hidden test cell needs to score a response (teacher side only)."""
+        return {"type": self.type, "points": self.points}  # type: ignore[attr-defined]
+
+    def _neutral(self, options: list[Option]) -> list[dict[str, Any]]:
+        # Order options by a hash of (item id, option id): an author's habit of writing the key
+        # first never shows in what the student receives.
+        ordered = sorted(options, key=lambda o: hashlib.sha256(f"{self.id}/{o.id}".encode()).hexdigest())
+        return [{"id": o.id, "text": o.text.model_dump(exclude_none=True)} for o in ordered]
+
+
+def _unique_ids(options: list[Option], what: str = "lựa chọn") -> None:
+    ids = [o.id for o in options]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"mã {what} bị trùng: {', '.join(dupes)}")
+
+
+class SingleChoice(ItemBase):
+    type: Literal["single_choice"]
+    options: list[Option]
+    key: str
+
+    @model_validator(mode="after")
+    def _check(self) -> SingleChoice:
+        _unique_ids(self.options)
+        if self.key not in {o.id for o in self.options}:
+            raise ValueError(f"đáp án '{self.key}' không phải mã của lựa chọn nào")
+        return self
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"options": self._neutral(self.options)}
+
+    def key_spec(self) -> dict[str, Any]:
+        return {**super().key_spec(), "key": self.key}
+
+
+class MultipleChoice(ItemBase):
+    """Several correct options; partial credit (right picks − wrong picks) / number of right options."""
+
+    type: Literal["multiple_choice"]
+    options: list[Option]
+    key: list[str]
+
+    @model_validator(mode="after")
+    def _check(self) -> MultipleChoice:
+        _unique_ids(self.options)
+        ids = {o.id for o in self.options}
+        bad = [k for k in self.key if k not in ids]
+        if bad:
+            raise ValueError(f"đáp án {bad} không phải mã của lựa chọn nào")
+        if not self.key or len(set(self.key)) != len(self.key):
+            raise ValueError("đáp án phải là danh sách các mã khác nhau, ít nhất một mã")
+        return self
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"options": self._neutral(self.options)}
+
+    def key_spec(self) -> dict[str, Any]:
+        return {**super().key_spec(), "key": sorted(self.key), "n_options": len(self.options)}
+
+
+class TrueFalse(ItemBase):
+    type: Literal["true_false"]
+    key: bool
+
+    def key_spec(self) -> dict[str, Any]:
+        return {**super().key_spec(), "key": self.key}
+
+
+class ShortText(ItemBase):
+    """Compared after NFC normalisation, with per-item rules for case and spaces, and accepted variants."""
+
+    type: Literal["short_text"]
+    key: str
+    accept: list[str] = []
+    case_sensitive: bool = False
+    spaces: Literal["collapse", "ignore", "exact"] = "collapse"
+    max_length: int = 200
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"max_length": self.max_length}
+
+    def key_spec(self) -> dict[str, Any]:
+        return {
+            **super().key_spec(),
+            "key": nfc(self.key),
+            "accept": [nfc(a) for a in self.accept],
+            "case_sensitive": self.case_sensitive,
+            "spaces": self.spaces,
+        }
+
+
+class Numeric(ItemBase):
+    """A number; a decimal comma ("2,5") is read as a Vietnamese pupil writes it."""
+
+    type: Literal["numeric"]
+    key: float
+    tolerance: Annotated[float, Field(ge=0)] = 0.0
+    unit: str | None = None
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"unit": self.unit} if self.unit else {}
+
+    def key_spec(self) -> dict[str, Any]:
+        return {**super().key_spec(), "key": self.key, "tolerance": self.tolerance}
+
+
+class Ordering(ItemBase):
+    """Put the options in order; partial credit is the share of options in their right place."""
+
+    type: Literal["ordering"]
+    options: list[Option]
+    key: list[str]
+
+    @model_validator(mode="after")
+    def _check(self) -> Ordering:
+        _unique_ids(self.options)
+        if sorted(self.key) != sorted(o.id for o in self.options) or len(self.key) != len(self.options):
+            raise ValueError("đáp án phải liệt kê mọi mã lựa chọn, mỗi mã đúng một lần, theo thứ tự đúng")
+        return self
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"options": self._neutral(self.options)}
+
+    def key_spec(self) -> dict[str, Any]:
+        return {**super().key_spec(), "key": list(self.key)}
+
+
+class Matching(ItemBase):
+    """Match each left entry to one right entry; partial credit is the share of right pairs."""
+
+    type: Literal["matching"]
+    left: list[Option]
+    right: list[Option]
+    key: dict[str, str]
+
+    @model_validator(mode="after")
+    def _check(self) -> Matching:
+        _unique_ids(self.left, "vế trái")
+        _unique_ids(self.right, "vế phải")
+        left, right = {o.id for o in self.left}, {o.id for o in self.right}
+        if set(self.key) != left:
+            raise ValueError("đáp án phải ghép mọi mã vế trái, mỗi mã một lần")
+        bad = sorted(v for v in self.key.values() if v not in right)
+        if bad:
+            raise ValueError(f"đáp án trỏ tới mã vế phải không có: {bad}")
+        return self
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"left": self._neutral(self.left), "right": self._neutral(self.right)}
+
+    def key_spec(self) -> dict[str, Any]:
+        return {**super().key_spec(), "key": dict(sorted(self.key.items()))}
+
+
+class CodeTask(ItemBase):
+    """A practical code task: nbgrader solution cell (starter shown, solution hidden) and hidden tests."""
+
+    type: Literal["code"]
+    starter: str = ""
+    solution: str
+    tests: str
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"starter": self.starter}
+
+
+Item = Annotated[
+    SingleChoice | MultipleChoice | TrueFalse | ShortText | Numeric | Ordering | Matching | CodeTask,
+    Field(discriminator="type"),
+]
+ITEM_TYPES = {
+    "single_choice": "Chọn một đáp án",
+    "multiple_choice": "Chọn nhiều đáp án",
+    "true_false": "Đúng/Sai",
+    "short_text": "Trả lời ngắn",
+    "numeric": "Điền số",
+    "ordering": "Sắp xếp thứ tự",
+    "matching": "Ghép đôi",
+    "code": "Bài thực hành lập trình",
+}

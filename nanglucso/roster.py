@@ -1,0 +1,144 @@
+"""Read a class roster (CSV or Excel from a school management system) into plain student records."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import ContentError, Problem
+from .text import class_list_key, clean, split_name, strip_tones
+
+# Accepted headers, compared without tones, case or spaces; Vietnamese first, English second.
+HEADERS: dict[str, list[str]] = {
+    "student_id": ["mã học sinh", "mã hs", "mã định danh", "mã số học sinh", "student id", "id"],
+    "full_name": ["họ và tên", "họ tên", "full name", "name"],
+    "birth_date": ["ngày sinh", "date of birth", "birth date"],
+    "class_name": ["lớp", "class"],
+    "gender": ["giới tính", "gender"],
+    "grade": ["khối", "grade"],
+}
+REQUIRED = ("student_id", "full_name", "class_name")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _norm(header: Any) -> str:
+    return re.sub(r"\s+", "", strip_tones(clean(str(header))).casefold())
+
+
+_LOOKUP = {_norm(alias): field for field, aliases in HEADERS.items() for alias in aliases}
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
+        if suffix == ".csv":
+            return pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ContentError([Problem(path, None, "không thấy tệp danh sách")]) from None
+    except UnicodeDecodeError:
+        raise ContentError([Problem(path, None, "tệp CSV không phải UTF-8; hãy lưu lại dạng 'CSV UTF-8'")]) from None
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook has many failure types
+        raise ContentError([Problem(path, None, f"không đọc được tệp ({exc}); mở và lưu lại bằng Excel")]) from None
+    raise ContentError([Problem(path, None, "chỉ nhận tệp .xlsx hoặc .csv")])
+
+
+def _find_header(table: pd.DataFrame) -> tuple[int, dict[int, str]]:
+    # Exports from school systems often start with a title block: look for the header row.
+    for row in range(min(15, len(table))):
+        found = {col: _LOOKUP[_norm(v)] for col, v in enumerate(table.iloc[row]) if _norm(v) in _LOOKUP}
+        if all(f in found.values() for f in REQUIRED):
+            return row, found
+    return -1, {}
+
+
+def _date(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+        return None
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    raise ValueError(f"ngày sinh '{text}' không đọc được; ghi dạng ngày/tháng/năm, ví dụ 05/09/2014")
+
+
+def _grade_of(class_name: str, grade: Any) -> int:
+    text = str(grade).strip() if grade is not None and str(grade).strip() not in ("", "nan") else class_name
+    match = re.match(r"^\s*(\d{1,2})", text)
+    if not match or not 1 <= int(match.group(1)) <= 12:
+        raise ValueError(f"không suy ra được khối từ lớp '{class_name}'; tên lớp nên bắt đầu bằng khối, "
+                         "ví dụ 6A1, hoặc thêm cột 'Khối'")
+    return int(match.group(1))
+
+
+def read_roster(path: Path) -> list[dict[str, Any]]:
+    """Validated student rows, sorted as a Vietnamese class list; ContentError lists every bad row."""
+    path = Path(path)
+    table = _read_table(path)
+    header_row, columns = _find_header(table)
+    if header_row < 0:
+        need = ", ".join(f"'{HEADERS[f][0].capitalize()}'" for f in REQUIRED)
+        raise ContentError([Problem(path, None, f"không thấy dòng tiêu đề có các cột {need}")])
+    rows, problems, seen = [], [], {}
+    for index in range(header_row + 1, len(table)):
+        line = index + 1  # the row number Excel shows
+        raw = {field: table.iat[index, col] for col, field in columns.items()}
+        values = {k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v) for k, v in raw.items()}
+        if all(str(v).strip() == "" for v in values.values()):
+            continue
+        sid = clean(str(values.get("student_id", "")))
+        name = clean(str(values.get("full_name", "")))
+        klass = clean(str(values.get("class_name", ""))).upper()
+        who = f"học sinh '{name or sid}'"
+        if not sid or not name or not klass:
+            missing = [HEADERS[f][0] for f, v in (("student_id", sid), ("full_name", name), ("class_name", klass))
+                       if not v]
+            problems.append(Problem(path, line, f"{who}: thiếu {', '.join(missing)}"))
+            continue
+        if sid.endswith(".0") and sid[:-2].isdigit():
+            sid = sid[:-2]  # Excel stored the id as a number
+        if not ID_PATTERN.match(sid):
+            problems.append(Problem(path, line, f"{who}: mã học sinh '{sid}' chỉ được chứa chữ không dấu, số, - và _"))
+            continue
+        if sid in seen:
+            problems.append(Problem(path, line, f"{who}: mã học sinh '{sid}' trùng với dòng {seen[sid]}"))
+            continue
+        seen[sid] = line
+        try:
+            grade = _grade_of(klass, values.get("grade"))
+            birth = _date(values.get("birth_date"))
+        except ValueError as exc:
+            problems.append(Problem(path, line, f"{who}: {exc}"))
+            continue
+        family, given = split_name(name)
+        rows.append({"student_id": sid, "full_name": name, "family_name": family, "given_name": given,
+                     "birth_date": birth, "class_name": klass, "grade": grade,
+                     "gender": clean(str(values.get("gender", ""))) or None})
+    if problems:
+        raise ContentError(problems)
+    if not rows:
+        raise ContentError([Problem(path, None, "danh sách không có học sinh nào dưới dòng tiêu đề")])
+    return sorted(rows, key=lambda r: (r["class_name"], class_list_key(r["full_name"])))
+
+
+def import_roster(course: Any, path: Path) -> list[dict[str, Any]]:
+    """Read, then write to the kit's tables and to nbgrader's gradebook. Nothing is written on error."""
+    from nbgrader.api import Gradebook
+
+    from .store import Store
+
+    rows = read_roster(path)
+    Store(course.db_url).replace_students(rows)
+    with Gradebook(course.gradebook_url, course.course_id) as gb:
+        for r in rows:
+            gb.update_or_create_student(r["student_id"], first_name=r["given_name"], last_name=r["family_name"])
+    return rows
