@@ -96,6 +96,127 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- course workflow -------------------------------------------------------------------------------
+
+
+def _course(args: argparse.Namespace):
+    from .course import open_course
+
+    return open_course(Path(args.course) if args.course else None)
+
+
+def _bar(n: int, total: int, label: str) -> None:
+    from .demo import _bar as bar
+
+    bar(n, total, label)
+
+
+def cmd_course_init(args: argparse.Namespace) -> int:
+    from .course import init_course
+
+    root = Path(args.dir)
+    course = init_course(root, args.id or root.resolve().name, school=args.school or "")
+    print(f"Đã tạo khoá học '{course.course_id}' tại {course.root}.")
+    print("Bước tiếp theo: nanglucso roster import DANH_SACH.xlsx --course " + str(root))
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from .roster import import_roster
+
+    course = _course(args)
+    rows = import_roster(course, Path(args.file))
+    by_class: dict[str, int] = {}
+    for r in rows:
+        by_class[r["class_name"]] = by_class.get(r["class_name"], 0) + 1
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(by_class.items()))
+    print(f"Đã nhập {len(rows)} học sinh ({summary}).")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .release import build
+
+    course = _course(args)
+    built = build(course, Path(args.blueprint))
+    print(f"Đã tạo bài '{built.assignment}' ({built.n_items} câu): {built.notebook}")
+    for cell in built.skipped:
+        print(f"  bỏ qua {cell}: khung năng lực không có yêu cầu ở ô này")
+    print(f"Bước tiếp theo: nanglucso release {built.assignment}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import release
+
+    course = _course(args)
+    folder = release(course, args.assignment)
+    print(f"Đã phát bài '{args.assignment}' (bản cho học sinh: {folder}). Học sinh nhận bài ở mục Assignments.")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grade import grade
+
+    course = _course(args)
+    report = grade(course, args.assignment, progress=_bar)
+    if not report.results:
+        print(f"Chưa có bài nộp nào của '{args.assignment}'.")
+        return 0
+    for r in report.results:
+        score = "—" if r.score is None else f"{r.score:g}/{r.max_score:g}"
+        print(f"  {r.student_id:<12} {score}")
+    for p in report.problems:
+        print(f"  ! {p['student_id']}: {p['message']}")
+    print(f"Đã chấm {len(report.results)} bài; {len(report.problems)} vấn đề cần xem.")
+    return 0
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from .results import level_table
+
+    course = _course(args)
+    table = level_table(course, args.assignment, scope=args.scope)
+    if table.empty:
+        print(f"Chưa có kết quả của '{args.assignment}'. Chạy 'nanglucso grade {args.assignment}' trước.")
+        return 0
+    if args.json:
+        _print_json(table.to_dict(orient="records"))
+    else:
+        print(table.to_string(index=False))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .simulate import simulate
+    from .store import Store
+
+    course = _course(args)
+    students = Store(course.db_url).students()
+    if not students:
+        print("Chưa có danh sách lớp: chạy 'nanglucso roster import' trước.", file=sys.stderr)
+        return 1
+    totals = simulate(course, args.assignment, students, course.root / "hoc_sinh", seed=args.seed, progress=_bar)
+    print(f"{len(students)} học sinh mô phỏng đã nộp bài: {totals}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+    from .serve import serve_forever
+
+    course, _ = run_demo(Path(args.dir))
+    if args.no_serve:
+        return 0
+    return serve_forever(course, port=args.port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve_forever
+
+    return serve_forever(_course(args), port=args.port)
+
+
 # --- parser ----------------------------------------------------------------------------------------
 
 
@@ -118,6 +239,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_bank_stats)
+    def with_course(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--course", metavar="THƯ_MỤC", help="thư mục khoá học (mặc định: thư mục hiện tại)")
+        return p
+
+    course = sub.add_parser("course", help="khoá học").add_subparsers(dest="course_command", metavar="LỆNH")
+    p = course.add_parser("init", help="tạo thư mục khoá học")
+    p.add_argument("dir", help="thư mục sẽ tạo")
+    p.add_argument("--id", help="mã khoá học (mặc định: tên thư mục)")
+    p.add_argument("--school", help="tên trường")
+    p.set_defaults(handler=cmd_course_init)
+
+    roster = sub.add_parser("roster", help="danh sách lớp").add_subparsers(dest="roster_command", metavar="LỆNH")
+    p = with_course(roster.add_parser("import", help="nhập danh sách lớp từ Excel (.xlsx) hoặc CSV"))
+    p.add_argument("file")
+    p.set_defaults(handler=cmd_roster_import)
+
+    p = with_course(sub.add_parser("build", help="tạo bài từ cấu trúc đề (blueprint)"))
+    p.add_argument("blueprint")
+    p.set_defaults(handler=cmd_build)
+
+    p = with_course(sub.add_parser("release", help="phát bài cho học sinh qua nbgrader"))
+    p.add_argument("assignment")
+    p.set_defaults(handler=cmd_release)
+
+    p = with_course(sub.add_parser("grade", help="thu bài, chấm tự động bằng nbgrader, xếp bậc"))
+    p.add_argument("assignment")
+    p.set_defaults(handler=cmd_grade)
+
+    p = with_course(sub.add_parser("results", help="bậc năng lực của từng học sinh"))
+    p.add_argument("assignment")
+    p.add_argument("--scope", choices=["domain", "competency"], default="domain")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_results)
+
+    p = with_course(sub.add_parser("simulate", help="học sinh mô phỏng làm bài (để thử)"))
+    p.add_argument("assignment")
+    p.add_argument("--seed", type=int, default=2026)
+    p.set_defaults(handler=cmd_simulate)
+
+    p = sub.add_parser("demo", help="chạy trọn một vòng đánh giá ở trường demo rồi mở trang kết quả")
+    p.add_argument("dir", nargs="?", default="demo_school", help="thư mục khoá học demo (mặc định: demo_school)")
+    p.add_argument("--no-serve", action="store_true", help="không mở trang kết quả sau khi chạy")
+    p.add_argument("--port", type=int, default=8866)
+    p.set_defaults(handler=cmd_demo)
+
+    p = with_course(sub.add_parser("serve", help="mở trang kết quả (Voila)"))
+    p.add_argument("--port", type=int, default=8866)
+    p.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,9 @@ def grade(course: Course, assignment: str, progress: Progress | None = None) -> 
         result.problems += pre
         if not ok:
             continue
-        outcome = api.autograde(assignment, student, force=True, create=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
+            outcome = api.autograde(assignment, student, force=True, create=True)
         if not outcome.get("success"):
             log = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
             result.problems.append(_problem(student, "autograde_failed",

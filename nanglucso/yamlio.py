@@ -45,7 +45,8 @@ def load_yaml(path: Path) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError([Problem(path, None, f"tệp không phải UTF-8 ({exc.reason}); hãy lưu lại bằng UTF-8")]) from None
+        message = f"tệp không phải UTF-8 ({exc.reason}); hãy lưu lại bằng UTF-8"
+        raise ContentError([Problem(path, None, message)]) from None
     except OSError as exc:
         raise ContentError([Problem(path, None, f"không đọc được tệp: {exc.strerror}")]) from None
     try:
