@@ -59,11 +59,12 @@ def _items_of(doc: Located) -> tuple[list[Any], list[Problem]]:
 
 def _check_item(item: Any, doc: Located, index: int, fw: Framework) -> list[Problem]:
     problems = []
-    line = doc.line_of(("items", index))
+    line = doc.line_of(("items", index, "competency"))
     try:
         fw.competency(item.competency)
     except KeyError:
         problems.append(Problem(doc.path, line, f"câu {item.id}: năng lực '{item.competency}' không có trong khung"))
+        return problems
     if not fw.has_statement(item.competency, item.level):
         problems.append(
             Problem(doc.path, line, f"câu {item.id}: khung không có yêu cầu cho {item.competency} ở bậc {item.level}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .text import nfc
 
@@ -59,12 +59,14 @@ class ItemBase(_Model):
     indicators: list[Annotated[str, Field(pattern=INDICATOR)]] = []
     tags: list[str] = []
 
-    @model_validator(mode="after")
-    def _indicators_match(self) -> ItemBase:
-        for code in self.indicators:
-            if not code.startswith(self.competency + "."):
-                raise ValueError(f"chỉ báo {code} không thuộc năng lực {self.competency} của câu này")
-        return self
+    @field_validator("indicators")
+    @classmethod
+    def _indicators_match(cls, codes: list[str], info: ValidationInfo) -> list[str]:
+        competency = info.data.get("competency", "")
+        for code in codes:
+            if not code.startswith(competency + "."):
+                raise ValueError(f"chỉ báo {code} không thuộc năng lực {competency} của câu này")
+        return codes
 
     def public(self) -> dict[str, Any]:
         """What a student's notebook may carry: no key, no feedback, options in a key-free order."""
@@ -95,24 +97,39 @@ class ItemBase(_Model):
         return [{"id": o.id, "text": o.text.model_dump(exclude_none=True)} for o in ordered]
 
 
-def _unique_ids(options: list[Option], what: str = "lựa chọn") -> None:
+def _unique_ids(options: list[Option], what: str = "lựa chọn") -> list[Option]:
     ids = [o.id for o in options]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise ValueError(f"mã {what} bị trùng: {', '.join(dupes)}")
+    return options
+
+
+def _ids(info: ValidationInfo, field: str = "options") -> set[str] | None:
+    # Fields validate in declaration order: by the time `key` is checked, `options` is known.
+    # None when the options themselves failed: their own error says so; no second one about the key.
+    if field not in info.data:
+        return None
+    return {o.id for o in info.data[field]}
+
+
+def _unique(field: str, what: str = "lựa chọn"):
+    return field_validator(field)(classmethod(lambda cls, v: _unique_ids(v, what)))
 
 
 class SingleChoice(ItemBase):
     type: Literal["single_choice"]
     options: list[Option]
     key: str
+    _u = _unique("options")
 
-    @model_validator(mode="after")
-    def _check(self) -> SingleChoice:
-        _unique_ids(self.options)
-        if self.key not in {o.id for o in self.options}:
-            raise ValueError(f"đáp án '{self.key}' không phải mã của lựa chọn nào")
-        return self
+    @field_validator("key")
+    @classmethod
+    def _check(cls, key: str, info: ValidationInfo) -> str:
+        ids = _ids(info)
+        if ids is not None and key not in ids:
+            raise ValueError(f"đáp án '{key}' không phải mã của lựa chọn nào")
+        return key
 
     def _public_extra(self) -> dict[str, Any]:
         return {"options": self._neutral(self.options)}
@@ -127,17 +144,18 @@ class MultipleChoice(ItemBase):
     type: Literal["multiple_choice"]
     options: list[Option]
     key: list[str]
+    _u = _unique("options")
 
-    @model_validator(mode="after")
-    def _check(self) -> MultipleChoice:
-        _unique_ids(self.options)
-        ids = {o.id for o in self.options}
-        bad = [k for k in self.key if k not in ids]
+    @field_validator("key")
+    @classmethod
+    def _check(cls, key: list[str], info: ValidationInfo) -> list[str]:
+        ids = _ids(info)
+        bad = [k for k in key if ids is not None and k not in ids]
         if bad:
             raise ValueError(f"đáp án {bad} không phải mã của lựa chọn nào")
-        if not self.key or len(set(self.key)) != len(self.key):
+        if not key or len(set(key)) != len(key):
             raise ValueError("đáp án phải là danh sách các mã khác nhau, ít nhất một mã")
-        return self
+        return key
 
     def _public_extra(self) -> dict[str, Any]:
         return {"options": self._neutral(self.options)}
@@ -198,13 +216,15 @@ class Ordering(ItemBase):
     type: Literal["ordering"]
     options: list[Option]
     key: list[str]
+    _u = _unique("options")
 
-    @model_validator(mode="after")
-    def _check(self) -> Ordering:
-        _unique_ids(self.options)
-        if sorted(self.key) != sorted(o.id for o in self.options) or len(self.key) != len(self.options):
+    @field_validator("key")
+    @classmethod
+    def _check(cls, key: list[str], info: ValidationInfo) -> list[str]:
+        ids = _ids(info)
+        if ids is not None and (sorted(key) != sorted(ids) or len(set(key)) != len(key)):
             raise ValueError("đáp án phải liệt kê mọi mã lựa chọn, mỗi mã đúng một lần, theo thứ tự đúng")
-        return self
+        return key
 
     def _public_extra(self) -> dict[str, Any]:
         return {"options": self._neutral(self.options)}
@@ -220,18 +240,19 @@ class Matching(ItemBase):
     left: list[Option]
     right: list[Option]
     key: dict[str, str]
+    _ul = _unique("left", "vế trái")
+    _ur = _unique("right", "vế phải")
 
-    @model_validator(mode="after")
-    def _check(self) -> Matching:
-        _unique_ids(self.left, "vế trái")
-        _unique_ids(self.right, "vế phải")
-        left, right = {o.id for o in self.left}, {o.id for o in self.right}
-        if set(self.key) != left:
+    @field_validator("key")
+    @classmethod
+    def _check(cls, key: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        left, right = _ids(info, "left"), _ids(info, "right")
+        if left is not None and set(key) != left:
             raise ValueError("đáp án phải ghép mọi mã vế trái, mỗi mã một lần")
-        bad = sorted(v for v in self.key.values() if v not in right)
+        bad = sorted(v for v in key.values() if right is not None and v not in right)
         if bad:
             raise ValueError(f"đáp án trỏ tới mã vế phải không có: {bad}")
-        return self
+        return key
 
     def _public_extra(self) -> dict[str, Any]:
         return {"left": self._neutral(self.left), "right": self._neutral(self.right)}

@@ -65,9 +65,11 @@ def problems_from_validation(doc: Located, exc: Exception, base: tuple[Any, ...]
     for err in exc.errors():  # type: ignore[attr-defined]
         # pydantic adds the union tag (e.g. 'single_choice') to the location: it is no key of the file.
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _TAGS))
-        field = ".".join(str(p) for p in loc) or "(gốc)"
+        if err.get("type") == "union_tag_invalid":
+            loc += ("type",)  # point at the bad 'type:' line, not at the item
         message = _vi_message(err)
-        problems.append(Problem(doc.path, doc.line_of(base + loc), f"{field}: {message}"))
+        text = f"{'.'.join(str(p) for p in loc)}: {message}" if loc else message
+        problems.append(Problem(doc.path, doc.line_of(base + loc), text))
     return problems
 
 
@@ -92,6 +94,7 @@ _VI = {
     "list_type": "phải là một danh sách",
     "dict_type": "phải là một bảng (khoá: giá trị)",
     "union_tag_invalid": "loại không hợp lệ",
+    "union_tag_not_found": "thiếu trường 'type' (loại câu hỏi)",
     "literal_error": "giá trị không hợp lệ",
     "string_pattern_mismatch": "sai định dạng",
     "greater_than": "phải lớn hơn",

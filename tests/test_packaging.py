@@ -1,0 +1,42 @@
+"""Install layout: one package, widgets inside it, environment.yml agreeing with pyproject.toml."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parent.parent
+
+
+def _name(spec: str) -> tuple[str, str]:
+    match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*(.*)$", spec)
+    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    assert sorted(map(_name, project["dependencies"])) == sorted(map(_name, conda))
+
+
+def test_widgets_belong_to_the_package_and_no_bare_widgets_module(tmp_path):
+    code = ("import importlib.util, nanglucso.widgets as w; "
+            "print(w.__name__, importlib.util.find_spec('widgets'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["nanglucso.widgets", "None"]
+
+
+def test_console_command_and_quick_start_agree_with_ci():
+    bindir = Path(sys.executable).parent
+    assert (bindir / "nanglucso").exists()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 run.py demo" in readme and "python3 run.py test" in readme
+    assert "python3 run.py test" in ci
