@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import socket
 import subprocess
@@ -27,7 +28,7 @@ def _get(url: str, timeout: float = 60) -> tuple[int, str]:
     while True:
         try:
             with urllib.request.urlopen(url, timeout=30) as resp:
-                return resp.status, resp.read().decode("utf-8", errors="replace")
+                return resp.status, html.unescape(resp.read().decode("utf-8", errors="replace"))
         except urllib.error.HTTPError as exc:
             return exc.code, ""
         except OSError:
