@@ -28,7 +28,7 @@ def level_table(course: Course, assignment: str, scope: str = "domain") -> pd.Da
     })
     for code in wide.columns:
         out[code] = wide[code].fillna("chưa đạt").values
-    out["Tỉ lệ sẵn sàng"] = ready.reindex(wide.index).round(2).values
+    out["Sẵn sàng (%)"] = (ready.reindex(wide.index) * 100).round(0).astype(int).values
     out["_key"] = [class_list_key(n) for n in out["Họ và tên"]]
     out = out.sort_values(["Lớp", "_key"]).drop(columns="_key").reset_index(drop=True)
     return out
@@ -43,7 +43,9 @@ def readiness_by_class(course: Course, assignment: str, scope: str = "domain") -
     roster = {s["student_id"]: s["class_name"] for s in store.students()}
     frame = pd.DataFrame(rows)
     frame["Lớp"] = frame["student_id"].map(roster).fillna("?")
-    return frame.pivot_table(index="Lớp", columns="code", values="ready", aggfunc="mean").round(3)
+    table = frame.pivot_table(index="Lớp", columns="code", values="ready", aggfunc="mean").round(3)
+    table.columns.name = "Miền" if scope == "domain" else "Năng lực"
+    return table
 
 
 def scores_table(course: Course, assignment: str) -> pd.DataFrame:

@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import nbformat
+from nanglucso.widgets import Assessment
 
 from nanglucso.grade import grade
 from nanglucso.release import build, release
 from nanglucso.roster import import_roster
 from nanglucso.store import Store, item_scores
 from nanglucso.student import fetch, submit
-from nanglucso.widgets import Assessment
 
 from .conftest import BLUEPRINT, make_course, write_roster_xlsx
 

@@ -10,11 +10,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import expect
 
 from nanglucso.course import open_course
 from nanglucso.results import level_table, readiness_by_class
 from nanglucso.serve import start
 from nanglucso.store import Store, item_scores
+
+from .browser import chromium_page
+
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 
 
 def _free_port() -> int:
@@ -65,6 +72,18 @@ def test_demo_runs_the_whole_round_and_serves_results(tmp_path):
         # Course files are not reachable over HTTP.
         for path in ("voila/files/nanglucso.db", "voila/files/gradebook.db", "files/nanglucso.yaml"):
             assert _get(f"http://127.0.0.1:{port}/{path}")[0] in (403, 404), path
+        # What a teacher sees: the class picker, the chart and the table, with the right count.
+        with chromium_page(height=2400) as browser_page:
+            browser_page.goto(f"http://127.0.0.1:{port}/")
+            browser_page.get_by_text("Trường THCS Demo Năng Lực Số · lop6-dau-nam · Tất cả: 40 học sinh").wait_for(
+                timeout=90_000)
+            expect(browser_page.locator("table.nls-table tbody tr")).to_have_count(40, timeout=30_000)
+            expect(browser_page.locator(".jp-OutputArea-output img").first).to_be_visible()  # the chart
+            browser_page.get_by_role("combobox", name="Lớp:").select_option("6A2")
+            browser_page.get_by_text("lop6-dau-nam · 6A2: 20 học sinh").wait_for(timeout=30_000)
+            expect(browser_page.locator("table.nls-table tbody tr")).to_have_count(20, timeout=30_000)
+            ARTIFACTS.mkdir(exist_ok=True)
+            browser_page.screenshot(path=str(ARTIFACTS / "ket_qua_lop.png"), full_page=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

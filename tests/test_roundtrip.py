@@ -57,12 +57,12 @@ STRONG = """
 bai.widget("T-4.2-TC1-sc").buttons["b"].value = True
 bai.widget("T-4.2-TC2-mc").answer_with(["a", "b", "d"])
 bai.widget("T-4.2-CB2-tf").buttons["false"].value = True
-bai.widget("T-1.1-TC1-st").field.value = %r
+bai.widget("T-1.1-TC1-st").field.value = {!r}
 bai.widget("T-1.3-TC1-num").field.value = "7,5"
 bai.widget("T-5.1-TC1-ord").answer_with(["a", "b", "c"])
 bai.widget("T-2.5-TC1-match").menus["a"].value = "x"
 bai.widget("T-2.5-TC1-match").menus["b"].value = "y"
-""" % unicodedata.normalize("NFD", "  QUỐC   gia ")  # decomposed, odd case and spaces: still right
+""".format(unicodedata.normalize("NFD", "  QUỐC   gia "))  # decomposed, odd case and spaces: still right
 
 MIXED = """
 bai.widget("T-4.2-TC1-sc").buttons["a"].value = True

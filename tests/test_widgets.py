@@ -8,11 +8,11 @@ from pathlib import Path
 
 import ipywidgets as w
 import pytest
+from nanglucso.widgets import RENDERERS, Assessment
 
 from nanglucso.bank import load_bank
 from nanglucso.blueprint import load_blueprint, select_items
 from nanglucso.build import build_assignment
-from nanglucso.widgets import RENDERERS, Assessment
 
 from .conftest import BLUEPRINT, FIXTURES
 

@@ -54,7 +54,7 @@ class ItemWidget:
         if image and folder is not None and (folder / image).is_file():
             data = (folder / image).read_bytes()
             parts.append(w.Image(value=data, format=Path(image).suffix.lstrip(".") or "png",
-                                 layout=w.Layout(max_width="480px")))
+                                 layout=w.Layout(max_width="480px", max_height="320px")).add_class("nls-image"))
         parts.append(self.build())
         parts.append(self.status)
         self.box = w.VBox(parts).add_class("nls-item")
@@ -307,11 +307,12 @@ class OrderingWidget(ItemWidget):
 class MatchingWidget(ItemWidget):
     def build(self) -> w.Widget:
         right = shuffled(self.item["right"], self.student, self.item["id"] + "/right")
-        choices = [("— chọn —", None)] + [(o["text"]["vi"], o["id"]) for o in right]
+        # "" (not None) for "nothing chosen yet": ipywidgets shows None as an empty box, not the label.
+        choices = [("— chọn —", "")] + [(o["text"]["vi"], o["id"]) for o in right]
         self.menus: dict[str, w.Dropdown] = {}
         rows = []
         for option in shuffled(self.item["left"], self.student, self.item["id"] + "/left"):
-            menu = w.Dropdown(options=choices, value=None, layout=w.Layout(width="50%"))
+            menu = w.Dropdown(options=choices, value="", layout=w.Layout(width="50%"))
             menu.add_class("nls-menu")
             menu.observe(self.changed, names="value")
             self.menus[option["id"]] = menu
@@ -320,13 +321,13 @@ class MatchingWidget(ItemWidget):
         return w.VBox([w.HTML("<i>Ghép mỗi dòng bên trái với một lựa chọn bên phải.</i>"), *rows])
 
     def get(self) -> Any:
-        chosen = {left: menu.value for left, menu in self.menus.items() if menu.value is not None}
+        chosen = {left: menu.value for left, menu in self.menus.items() if menu.value}
         return chosen or None
 
     def put(self, value: Any) -> None:
         value = value if isinstance(value, dict) else {}
         for left, menu in self.menus.items():
-            menu.value = value.get(left) if value.get(left) in [v for _, v in menu.options] else None
+            menu.value = value.get(left) if value.get(left) in [v for _, v in menu.options] else ""
 
     def answer_with(self, value: Any) -> None:
         for left, right in value.items():
