@@ -55,6 +55,18 @@ def _problem(student: str, kind: str, message: str) -> dict[str, str]:
     return {"student_id": student, "kind": kind, "message": message}
 
 
+def failure_reason(outcome: dict) -> str:
+    """The most specific line of a failed nbgrader run (its last line only says 'see above')."""
+    log = (outcome.get("log") or "").splitlines()
+    generic = ("Please see", "There was an error processing")
+    errors = [line.removeprefix("[ERROR]").strip() for line in log
+              if line.startswith("[ERROR]") and not any(g in line for g in generic)]
+    if errors:
+        return errors[-1]
+    trace = (outcome.get("error") or "").strip().splitlines()
+    return trace[-1] if trace else "không rõ lỗi"
+
+
 def precheck(folder: Path, notebook: str, student: str) -> tuple[bool, list[dict[str, str]]]:
     """Look at a submission before nbgrader does: (can autograde, problems in Vietnamese)."""
     nb_path = folder / f"{notebook}.ipynb"
@@ -136,9 +148,9 @@ def grade(course: Course, assignment: str, progress: Progress | None = None) -> 
             warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
             outcome = api.autograde(assignment, student, force=True, create=True)
         if not outcome.get("success"):
-            log = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
             result.problems.append(_problem(student, "autograde_failed",
-                                            f"nbgrader không chấm được bài: {log[-1] if log else 'không rõ lỗi'}"))
+                                            f"nbgrader không chấm được bài: {failure_reason(outcome)}. "
+                                            "Xem bài trong submitted/ rồi chấm lại."))
             continue
         scores, cell_problems = _item_scores(course, assignment, notebook, student, items)
         result.problems += cell_problems

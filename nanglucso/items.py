@@ -117,11 +117,19 @@ def _unique(field: str, what: str = "lựa chọn"):
     return field_validator(field)(classmethod(lambda cls, v: _unique_ids(v, what)))
 
 
-class SingleChoice(ItemBase):
-    type: Literal["single_choice"]
+class _WithOptions(ItemBase):
+    """Items whose student-facing part is a list of options (choice and ordering types)."""
+
     options: list[Option]
-    key: str
     _u = _unique("options")
+
+    def _public_extra(self) -> dict[str, Any]:
+        return {"options": self._neutral(self.options)}
+
+
+class SingleChoice(_WithOptions):
+    type: Literal["single_choice"]
+    key: str
 
     @field_validator("key")
     @classmethod
@@ -131,20 +139,15 @@ class SingleChoice(ItemBase):
             raise ValueError(f"đáp án '{key}' không phải mã của lựa chọn nào")
         return key
 
-    def _public_extra(self) -> dict[str, Any]:
-        return {"options": self._neutral(self.options)}
-
     def key_spec(self) -> dict[str, Any]:
         return {**super().key_spec(), "key": self.key}
 
 
-class MultipleChoice(ItemBase):
+class MultipleChoice(_WithOptions):
     """Several correct options; partial credit (right picks − wrong picks) / number of right options."""
 
     type: Literal["multiple_choice"]
-    options: list[Option]
     key: list[str]
-    _u = _unique("options")
 
     @field_validator("key")
     @classmethod
@@ -156,9 +159,6 @@ class MultipleChoice(ItemBase):
         if not key or len(set(key)) != len(key):
             raise ValueError("đáp án phải là danh sách các mã khác nhau, ít nhất một mã")
         return key
-
-    def _public_extra(self) -> dict[str, Any]:
-        return {"options": self._neutral(self.options)}
 
     def key_spec(self) -> dict[str, Any]:
         return {**super().key_spec(), "key": sorted(self.key), "n_options": len(self.options)}
@@ -210,13 +210,11 @@ class Numeric(ItemBase):
         return {**super().key_spec(), "key": self.key, "tolerance": self.tolerance}
 
 
-class Ordering(ItemBase):
+class Ordering(_WithOptions):
     """Put the options in order; partial credit is the share of options in their right place."""
 
     type: Literal["ordering"]
-    options: list[Option]
     key: list[str]
-    _u = _unique("options")
 
     @field_validator("key")
     @classmethod
@@ -225,9 +223,6 @@ class Ordering(ItemBase):
         if ids is not None and (sorted(key) != sorted(ids) or len(set(key)) != len(key)):
             raise ValueError("đáp án phải liệt kê mọi mã lựa chọn, mỗi mã đúng một lần, theo thứ tự đúng")
         return key
-
-    def _public_extra(self) -> dict[str, Any]:
-        return {"options": self._neutral(self.options)}
 
     def key_spec(self) -> dict[str, Any]:
         return {**super().key_spec(), "key": list(self.key)}

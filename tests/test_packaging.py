@@ -40,3 +40,9 @@ def test_console_command_and_quick_start_agree_with_ci():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "python3 run.py demo" in readme and "python3 run.py test" in readme
     assert "python3 run.py test" in ci
+
+
+def test_ruff_clean():
+    out = subprocess.run([sys.executable, "-m", "ruff", "check", "."], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:]
