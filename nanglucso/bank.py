@@ -13,6 +13,7 @@ from .errors import ContentError, Problem
 from .framework import Framework, load_framework
 from .items import ITEM_TYPES, Item
 from .paths import shipped
+from .quality import Rules, check, load_rules
 from .yamlio import Located, load_yaml, problems_from_validation, register_tags
 
 _ITEM = TypeAdapter(Item)
@@ -25,6 +26,7 @@ class Bank:
 
     items: dict[str, Any] = field(default_factory=dict)
     origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.items)
@@ -77,10 +79,15 @@ def _check_item(item: Any, doc: Located, index: int, fw: Framework) -> list[Prob
     return problems
 
 
-def load_bank(root: Path | None = None, fw: Framework | None = None) -> Bank:
-    """Load and validate every item file under ``root``; raise ContentError listing every problem."""
+def load_bank(root: Path | None = None, fw: Framework | None = None, rules: Rules | None = None) -> Bank:
+    """Load and validate every item file under ``root``; raise ContentError listing every problem.
+
+    Quality gates (assessments/rules.yaml) apply too: their errors block, their warnings are kept
+    in ``Bank.warnings`` for the teacher to review.
+    """
     root = root or shipped("assessments") / "bank"
     fw = fw or load_framework()
+    rules = rules or load_rules(shipped("assessments") / "rules.yaml")
     bank, problems = Bank(), []
     files = bank_files(root)
     if not files:
@@ -107,26 +114,30 @@ def load_bank(root: Path | None = None, fw: Framework | None = None) -> Bank:
             problems.extend(_check_item(item, doc, index, fw))
             bank.items[item.id] = item
             bank.origin[item.id] = (path, line)
+    errors, bank.warnings = check(list(bank.items.values()), bank.origin, rules)
+    problems.extend(errors)
     if problems:
         raise ContentError(problems)
     return bank
 
 
-def stats(bank: Bank, fw: Framework | None = None) -> dict[str, Any]:
-    """Counts per competency × school level and per type, with the gaps named."""
+def stats(bank: Bank, fw: Framework | None = None, rules: Rules | None = None) -> dict[str, Any]:
+    """Counts per competency × school level and per type; gaps are cells below the target count."""
     fw = fw or load_framework()
+    rules = rules or load_rules(shipped("assessments") / "rules.yaml")
     levels = fw.school_levels
     counts = Counter((i.competency, i.level) for i in bank.items.values())
     matrix = {c.code: {lvl: counts.get((c.code, lvl), 0) for lvl in levels} for c in fw.competencies}
     gaps = [
-        {"competency": c, "level": lvl}
+        {"competency": c, "level": lvl, "count": n, "missing": rules.target_per_cell - n}
         for c, row in matrix.items()
         for lvl, n in row.items()
-        if n == 0 and fw.has_statement(c, lvl)
+        if n < rules.target_per_cell and fw.has_statement(c, lvl)
     ]
     no_statement = [{"competency": n.competency, "level": n.level, "note_vi": n.note_vi} for n in fw.no_statement]
     return {
         "total": len(bank),
+        "target_per_cell": rules.target_per_cell,
         "levels": levels,
         "matrix": matrix,
         "by_type": dict(sorted(Counter(i.type for i in bank.items.values()).items())),

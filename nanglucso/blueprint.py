@@ -67,8 +67,9 @@ def _level_of(section: Section, grade: int, fw: Framework) -> str:
     return fw.level(section.level).code
 
 
-def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: Path | None = None) -> Selection:
-    """Draw the blueprint's items from the bank: reproducible for the same seed and bank."""
+def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: Path | None = None,
+                 exclude: frozenset[str] = frozenset()) -> Selection:
+    """Draw the blueprint's items from the bank: reproducible for the same seed, bank and exclusions."""
     fw = fw or load_framework()
     where = path or Path(f"{bp.id}.yaml")
     chosen: dict[str, Any] = {}
@@ -82,7 +83,8 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
         try:
             level = _level_of(section, bp.grade, fw)
         except KeyError:
-            problems.append(Problem(where, None, f"phần {n}: không có bậc '{section.level}' cho lớp {bp.grade}"))
+            problems.append(Problem(where, None, f"phần {n}: không có bậc '{section.level}' cho lớp {bp.grade}"
+                                                 " (lớp 1–3 đã ở bậc thấp nhất, không có bậc dưới)"))
             continue
         for code in codes:
             if code not in all_codes:
@@ -91,7 +93,7 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
             if not fw.has_statement(code, level):
                 skipped.append(f"{code}/{level}")
                 continue
-            pool = [i for i in bank.select(code, level) if i.id not in chosen]
+            pool = [i for i in bank.select(code, level) if i.id not in chosen and i.id not in exclude]
             if len(pool) < section.count:
                 problems.append(Problem(where, None, f"phần {n}: cần {section.count} câu {code} bậc {level}, "
                                                      f"ngân hàng chỉ còn {len(pool)}; thêm câu hoặc giảm 'count'"))
@@ -103,3 +105,39 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
         raise ContentError(problems)
     ordered = sorted(chosen.values(), key=lambda i: (i.competency, fw.rank(i.level), i.id))
     return Selection(bp, ordered, skipped)
+
+
+def _baseline_sibling(bp: Blueprint, path: Path) -> tuple[Blueprint, Path] | None:
+    for other in sorted(path.parent.glob("*.y*ml")):
+        if other.resolve() == path.resolve():
+            continue
+        try:
+            candidate = load_blueprint(other)
+        except ContentError:
+            continue
+        if candidate.grade == bp.grade and candidate.form == "baseline":
+            return candidate, other
+    return None
+
+
+def select_for(path: Path, bank: Bank, fw: Framework | None = None) -> Selection:
+    """Load a blueprint file and draw its items. An end-of-year form never reuses an item of the
+    baseline form of the same grade found beside it, so the two sittings can be compared fairly."""
+    bp = load_blueprint(path)
+    exclude: frozenset[str] = frozenset()
+    if bp.form == "end_of_year":
+        sibling = _baseline_sibling(bp, path)
+        if sibling:
+            exclude = frozenset(i.id for i in select_items(sibling[0], bank, fw, sibling[1]).items)
+    return select_items(bp, bank, fw, path, exclude)
+
+
+def check_blueprints(folder: Path, bank: Bank, fw: Framework | None = None) -> list[Problem]:
+    """Every blueprint in ``folder`` is valid and satisfiable by ``bank``; returns the problems."""
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.y*ml")):
+        try:
+            select_for(path, bank, fw)
+        except ContentError as exc:
+            problems.extend(exc.problems)
+    return problems

@@ -8,6 +8,7 @@ Everything is deterministic (cell ids included) so the same bank gives the same 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -115,17 +116,22 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank) -> Path:
         "nanglucso": {"blueprint": bp.id, "grade": bp.grade, "form": bp.form, "mode": bp.mode,
                       "time_limit_minutes": bp.time_limit_minutes},
     }
+    # Write beside the target, then swap: an interrupted build never leaves a half-written assignment.
+    staging = folder.with_name(f".{folder.name}.building")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    for src, name in images:
+        (staging / "images").mkdir(exist_ok=True)
+        shutil.copyfile(src, staging / "images" / name)
+    manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "mode": bp.mode, "items": public}
+    (staging / f"{nb_name}{ITEMS_SUFFIX}").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    nbformat.write(nb, str(staging / f"{nb_name}.ipynb"))
+    # A responses file in source/ would overwrite each student's answers at autograde (STACK-NOTES).
+    assert not list(staging.glob(f"*{RESPONSES_SUFFIX}"))
     if folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    for src, name in images:
-        (folder / "images").mkdir(exist_ok=True)
-        shutil.copyfile(src, folder / "images" / name)
-    manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "mode": bp.mode, "items": public}
-    (folder / f"{nb_name}{ITEMS_SUFFIX}").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(staging, folder)
     path = folder / f"{nb_name}.ipynb"
-    nbformat.write(nb, str(path))
-    # A responses file in source/ would overwrite each student's answers at autograde (STACK-NOTES).
-    assert not list(folder.glob(f"*{RESPONSES_SUFFIX}"))
     return path

@@ -57,18 +57,26 @@ def cmd_framework(args: argparse.Namespace) -> int:
 
 def cmd_bank_validate(args: argparse.Namespace) -> int:
     from .bank import bank_files, load_bank
+    from .blueprint import check_blueprints
     from .paths import shipped
 
     root = Path(args.path) if args.path else shipped("assessments") / "bank"
     try:
         bank = load_bank(root)
+        problems = [] if args.path else check_blueprints(shipped("assessments") / "blueprints", bank)
     except ContentError as exc:
-        for problem in exc.problems:
+        problems = exc.problems
+        bank = None
+    for warning in bank.warnings if bank else []:
+        print(f"CẢNH BÁO {warning}")
+    if problems:
+        for problem in problems:
             print(f"LỖI {problem}", file=sys.stderr)
-        print(f"\n{len(exc.problems)} lỗi. Sửa các dòng trên rồi chạy lại 'nanglucso bank validate'.",
+        print(f"\n{len(problems)} lỗi. Sửa các dòng trên rồi chạy lại 'nanglucso bank validate'.",
               file=sys.stderr)
         return 1
-    print(f"Hợp lệ: {len(bank)} câu hỏi trong {len(bank_files(root))} tệp ({root}).")
+    checked = "" if args.path else " và mọi cấu trúc đề"
+    print(f"Hợp lệ: {len(bank)} câu hỏi trong {len(bank_files(root))} tệp ({root}){checked}.")
     return 0
 
 
@@ -78,11 +86,15 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
 
     root = Path(args.path) if args.path else shipped("assessments") / "bank"
     result = stats(load_bank(root))
+    if args.chart:
+        from .coverage_chart import coverage_chart
+
+        print(f"Đã vẽ biểu đồ độ phủ: {coverage_chart(result, Path(args.chart))}", file=sys.stderr)
     if args.json:
         _print_json(result)
         return 0
     levels = result["levels"]
-    print(f"Số câu theo năng lực × bậc ({result['total']} câu)\n")
+    print(f"Số câu theo năng lực × bậc ({result['total']} câu; mục tiêu ≥ {result['target_per_cell']} câu mỗi ô)\n")
     print("năng lực " + "".join(f"{lvl:>6}" for lvl in levels))
     no_stmt = {(n["competency"], n["level"]) for n in result["no_statement"]}
     for comp, row in result["matrix"].items():
@@ -90,7 +102,10 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
         print(f"{comp:<9}{cells}")
     print("\nTheo loại câu: " + ", ".join(f"{k} {v}" for k, v in result["by_type"].items()))
     if result["gaps"]:
-        print("Ô còn trống: " + ", ".join(f"{g['competency']}/{g['level']}" for g in result["gaps"]))
+        print(f"{len(result['gaps'])} ô còn thiếu: "
+              + ", ".join(f"{g['competency']}/{g['level']} (thiếu {g['missing']})" for g in result["gaps"]))
+    else:
+        print("Mọi ô đã đủ số câu mục tiêu.")
     for n in result["no_statement"]:
         print(f"— {n['note_vi']}")
     return 0
@@ -238,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = bank.add_parser("stats", help="đếm câu theo năng lực × bậc")
     p.add_argument("path", nargs="?")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--chart", metavar="TỆP.png", help="vẽ thêm biểu đồ độ phủ vào tệp PNG")
     p.set_defaults(handler=cmd_bank_stats)
     def with_course(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--course", metavar="THƯ_MỤC", help="thư mục khoá học (mặc định: thư mục hiện tại)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bank import load_bank
-from .blueprint import load_blueprint, select_items
+from .blueprint import select_for
 from .build import build_assignment
 from .course import Course
 from .errors import KitError
@@ -23,11 +23,10 @@ class Built:
 
 def build(course: Course, blueprint_path: Path) -> Built:
     """Blueprint → source/<assignment>/ (notebook with hidden keys, public items file)."""
-    bp = load_blueprint(Path(blueprint_path))
     bank = load_bank(course.bank_root())
-    sel = select_items(bp, bank, path=Path(blueprint_path))
+    sel = select_for(Path(blueprint_path), bank)
     path = build_assignment(sel, course.source, bank)
-    return Built(bp.id, path, len(sel.items), sel.skipped)
+    return Built(sel.blueprint.id, path, len(sel.items), sel.skipped)
 
 
 def _check(result: dict, what: str) -> None:

@@ -56,7 +56,8 @@ def parse_number(text: Any) -> float | None:
         return float(text)
     if not isinstance(text, str):
         return None
-    cleaned = nfc(text).strip().replace(" ", "")
+    # Pupils type "35%" when asked for a percentage; the sign carries no other meaning here.
+    cleaned = nfc(text).strip().replace(" ", "").removesuffix("%")
     if cleaned.count(",") == 1 and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     try:

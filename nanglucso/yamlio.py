@@ -40,6 +40,10 @@ class Located:
         return line
 
 
+# libyaml's loader (shipped in PyYAML's wheels) is ~10× faster on a bank of hundreds of items.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml(path: Path) -> Located:
     """Parse ``path``; a syntax error becomes a ContentError naming the file and line."""
     try:
@@ -50,8 +54,8 @@ def load_yaml(path: Path) -> Located:
     except OSError as exc:
         raise ContentError([Problem(path, None, f"không đọc được tệp: {exc.strerror}")]) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from nanglucso.bank import load_bank
 from nanglucso.blueprint import load_blueprint, select_items
 from nanglucso.errors import ContentError
+from nanglucso.framework import load_framework
 from nanglucso.paths import shipped
 
 from .conftest import BLUEPRINT, FIXTURES
@@ -47,3 +50,20 @@ def test_not_enough_items_and_bad_fields(tmp_path):
     with pytest.raises(ContentError) as err:
         load_blueprint(path)
     assert {p.line for p in err.value.problems} == {1, 3, 4}
+
+
+def test_every_shipped_blueprint_is_satisfiable_and_forms_share_no_item():
+    from nanglucso.blueprint import check_blueprints, select_for
+
+    bank = load_bank()
+    folder = shipped("assessments") / "blueprints"
+    assert check_blueprints(folder, bank) == []
+    for grade in range(1, 13):
+        base = select_for(folder / f"lop{grade}-dau-nam.yaml", bank)
+        end = select_for(folder / f"lop{grade}-cuoi-nam.yaml", bank)
+        assert base.blueprint.form == "baseline" and end.blueprint.form == "end_of_year"
+        assert not {i.id for i in base.items} & {i.id for i in end.items}, grade
+        assert [(i.competency, i.level) for i in base.items] == [(i.competency, i.level) for i in end.items]
+        assert len({i.competency.split(".")[0] for i in base.items}) == 6  # every domain, every grade
+        levels = Counter(i.level for i in base.items)
+        assert levels.most_common(1)[0][0] == load_framework().expected_level(grade)  # mostly at the grade's level

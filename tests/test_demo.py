@@ -50,14 +50,14 @@ def test_demo_runs_the_whole_round_and_serves_results(tmp_path):
                          capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "40 học sinh, lớp 6A1, 6A2" in out.stdout
-    assert "bài 'lop6-dau-nam': 32 câu" in out.stdout
+    assert "bài 'lop6-dau-nam': 35 câu" in out.stdout
     assert "Tỉ lệ học sinh đạt bậc mong đợi theo miền" in out.stdout
 
     course = open_course(root)
     table = level_table(course, "lop6-dau-nam")
     assert len(table) == 40 and list(table.columns[4:10]) == ["1", "2", "3", "4", "5", "6"]
     scores = Store(course.db_url).rows(item_scores, assignment="lop6-dau-nam")
-    assert len(scores) == 40 * 32
+    assert len(scores) == 40 * 35
     assert 0.2 < sum(s["score"] or 0 for s in scores) / sum(s["max_score"] for s in scores) < 0.95
     share = readiness_by_class(course, "lop6-dau-nam")
     assert list(share.index) == ["6A1", "6A2"] and ((share >= 0) & (share <= 1)).all().all()

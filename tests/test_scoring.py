@@ -45,6 +45,7 @@ def test_numeric_with_decimal_comma_and_tolerance():
     assert score(s, "7,5") == 1 and score(s, " 7.50 ") == 1 and score(s, "7,4") == 0
     assert score(s, "bảy") == 0 and score(s, "nan") == 0
     assert parse_number("1 024") == 1024 and parse_number(True) is None
+    assert parse_number("35%") == 35 and parse_number("35 %") == 35 and parse_number("%") is None
 
 
 def test_ordering_positions_share():
