@@ -110,7 +110,9 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str,
         grades = {g.name: g for g in nb.grades}
         for n, (item_id, item) in enumerate(items.items(), start=1):
             g = grades.get(grade_id(item_id))
-            value = None if g is None else g.score if (g.auto_score is not None or g.manual_score is not None) else None
+            # nbgrader's Grade.score reads 0 for a cell nobody scored: look at the two real scores.
+            scored = g is not None and (g.auto_score is not None or g.manual_score is not None)
+            value = g.score if scored else None
             if value is None:
                 problems.append(_problem(student, "cell_not_scored",
                                          f"câu {n} ({item_id}): nbgrader không chấm được ô này (ô chấm bị xoá hoặc "
@@ -143,6 +145,8 @@ def grade(course: Course, assignment: str, progress: Progress | None = None) -> 
         ok, pre = precheck(submitted / student / assignment, notebook, student)
         result.problems += pre
         if not ok:
+            # Scores of an earlier, replaced submission must not stand for this one.
+            store.save_results(assignment, student, [], [])
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
@@ -151,6 +155,7 @@ def grade(course: Course, assignment: str, progress: Progress | None = None) -> 
             result.problems.append(_problem(student, "autograde_failed",
                                             f"nbgrader không chấm được bài: {failure_reason(outcome)}. "
                                             "Xem bài trong submitted/ rồi chấm lại."))
+            store.save_results(assignment, student, [], [])
             continue
         scores, cell_problems = _item_scores(course, assignment, notebook, student, items)
         result.problems += cell_problems

@@ -114,6 +114,15 @@ def test_bad_submissions_are_reported_and_the_batch_goes_on(tmp_path):
 
     assert len(store.rows(problems, assignment=built.assignment)) == 6
 
+    # A later, corrupt resubmission: the earlier scores no longer stand for this student.
+    home = tmp_path / "homes" / "OK02"
+    corrupt_notebook(home / built.assignment)
+    submit(course, home, built.assignment, "OK02")
+    again = grade(course, built.assignment)
+    assert {p["student_id"]: p["kind"] for p in again.problems}["OK02"] == "corrupt_notebook"
+    assert store.rows(item_scores, student_id="OK02") == []
+    assert len(store.rows(item_scores, student_id="OK01")) == 8
+
 
 def test_damaged_responses_file_is_set_aside_not_lost(tmp_path):
     from nanglucso.responses import read_responses, record_answer
