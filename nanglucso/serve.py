@@ -26,7 +26,7 @@ def voila_command(app: Path, port: int, ip: str = "127.0.0.1") -> list[str]:
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
         # nbgrader's JupyterLab extensions have nothing to do inside a Voila page.
-        "--VoilaConfiguration.extension_denylist=['@jupyter/nbgrader']",
+        "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader",
     ]
 
 

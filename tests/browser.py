@@ -64,7 +64,7 @@ def voila(notebook: Path, env: dict[str, str] | None = None):
     port = free_port()
     cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1", "--strip_sources=True",
-           "--VoilaConfiguration.extension_denylist=['@jupyter/nbgrader']"]
+           "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader"]
     proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
