@@ -28,6 +28,12 @@ c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exch
 c.ClearSolutions.code_stub = {{"python": "# VIẾT MÃ CỦA EM Ở ĐÂY\\n"}}
 c.ClearSolutions.text_stub = "VIẾT CÂU TRẢ LỜI CỦA EM Ở ĐÂY"
 c.Execute.timeout = 30
+# Feedback is the autograded notebook, whose hidden test cells hold the keys: strip them, because the
+# same items are sat by other classes and in later forms.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 '''
 
 

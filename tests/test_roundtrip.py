@@ -133,6 +133,13 @@ def test_round_trip_exact_scores_and_levels(course, tmp_path):
     for student, expected in EXPECTED_LEVELS.items():
         got = {r["code"]: r["level"] for r in store.rows(levels, student_id=student)}
         assert got == expected, student
+    # Feedback a teacher may release carries scores but no key (the items are reused elsewhere).
+    assert course.api().generate_feedback(built.assignment, "HS002")["success"]
+    feedback = (course.root / "feedback" / "HS002" / built.assignment / f"{NB}.html").read_text(encoding="utf-8")
+    assert "(Score: 2.83 / 9.0)" in feedback
+    for secret in ("score_item", "quốc gia", "'key'", "return a + b", "assert tong"):
+        assert secret not in feedback, secret
+
     ready = {(r["student_id"], r["code"]): r["ready"] for r in store.rows(levels, scope="domain")}
     assert ready[("HS001", "4")] and not ready[("HS002", "4")]
     assert all(r["expected"] == "TC1" for r in store.rows(levels))
