@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ContentError, KitError
+from .progress import text_bar
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -120,12 +121,6 @@ def _course(args: argparse.Namespace):
     return open_course(Path(args.course) if args.course else None)
 
 
-def _bar(n: int, total: int, label: str) -> None:
-    from .demo import _bar as bar
-
-    bar(n, total, label)
-
-
 def cmd_course_init(args: argparse.Namespace) -> int:
     from .course import init_course
 
@@ -174,7 +169,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade
 
     course = _course(args)
-    report = grade(course, args.assignment, progress=_bar)
+    report = grade(course, args.assignment, progress=text_bar)
     if not report.results:
         print(f"Chưa có bài nộp nào của '{args.assignment}'.")
         return 0
@@ -211,7 +206,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if not students:
         print("Chưa có danh sách lớp: chạy 'nanglucso roster import' trước.", file=sys.stderr)
         return 1
-    totals = simulate(course, args.assignment, students, course.root / "hoc_sinh", seed=args.seed, progress=_bar)
+    totals = simulate(course, args.assignment, students, course.root / "hoc_sinh", seed=args.seed, progress=text_bar)
     print(f"{len(students)} học sinh mô phỏng đã nộp bài: {totals}")
     return 0
 

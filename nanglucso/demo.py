@@ -9,6 +9,7 @@ from pathlib import Path
 from .course import init_course
 from .grade import grade
 from .paths import shipped
+from .progress import text_bar
 from .release import build, release
 from .results import readiness_by_class
 from .roster import import_roster
@@ -16,14 +17,6 @@ from .simulate import simulate
 
 DEMO_ROSTER = "examples/demo_school/danh_sach_lop_6.xlsx"
 DEMO_BLUEPRINT = "assessments/blueprints/lop6-dau-nam.yaml"
-
-
-def _bar(n: int, total: int, label: str) -> None:
-    width = 30
-    done = int(width * n / max(total, 1))
-    print(f"\r  [{'#' * done}{'.' * (width - done)}] {n}/{total} {label:<12}", end="", flush=True)
-    if n == total:
-        print()
 
 
 def run_demo(root: Path, fresh: bool = True) -> tuple[object, str]:
@@ -46,10 +39,10 @@ def run_demo(root: Path, fresh: bool = True) -> tuple[object, str]:
     print("4. Phát bài qua nbgrader")
     release(course, built.assignment)
     print("5. Học sinh mô phỏng làm bài (trả lời qua các widget, nộp qua nbgrader)")
-    totals = simulate(course, built.assignment, students, root / "hoc_sinh", progress=lambda n, t, s: _bar(n, t, s))
+    totals = simulate(course, built.assignment, students, root / "hoc_sinh", progress=text_bar)
     print(f"   {totals['right']} câu đúng, {totals['wrong']} câu sai, {totals['blank']} câu bỏ trống")
     print("6. Chấm tự động bằng nbgrader và xếp bậc")
-    report = grade(course, built.assignment, progress=lambda n, t, s: _bar(n, t, s))
+    report = grade(course, built.assignment, progress=text_bar)
     for problem in report.problems:
         print(f"   ! {problem['student_id']}: {problem['message']}")
     table = readiness_by_class(course, built.assignment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .course import Course
-from .store import Store, item_scores, levels
+from .store import Store, levels
 from .text import class_list_key
 
 
@@ -47,7 +47,3 @@ def readiness_by_class(course: Course, assignment: str, scope: str = "domain") -
     table.columns.name = "Miền" if scope == "domain" else "Năng lực"
     return table
 
-
-def scores_table(course: Course, assignment: str) -> pd.DataFrame:
-    """Per-item scores, long form (student, item, competency, level, score, max)."""
-    return pd.DataFrame(Store(course.db_url).rows(item_scores, assignment=assignment))

@@ -6,13 +6,14 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from nanglucso.serve import voila_command
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -62,10 +63,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
 def voila(notebook: Path, env: dict[str, str] | None = None):
     """A real Voila server on loopback for one notebook; yields its base URL."""
     port = free_port()
-    cmd = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-           "--Voila.ip=127.0.0.1", "--strip_sources=True",
-           "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader"]
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(voila_command(notebook, port), env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/"
