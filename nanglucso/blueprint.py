@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -13,6 +13,7 @@ from .bank import Bank
 from .errors import ContentError, Problem
 from .framework import Framework, load_framework
 from .items import Text
+from .tasks import BANDS, TaskBank, load_tasks
 from .yamlio import load_yaml, problems_from_validation
 
 
@@ -22,6 +23,17 @@ class Section(BaseModel):
     competencies: Literal["all"] | list[Annotated[str, Field(pattern=r"^\d\.\d$")]] = "all"
     domains: list[str] | None = None
     level: str = "expected"
+    count: Annotated[int, Field(ge=1)] = 1
+
+
+class TaskSection(BaseModel):
+    """Practical tasks to draw: ``band`` is the grade's band ("expected"), one below or above, or CB/TC/NC."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    competencies: Literal["all"] | list[Annotated[str, Field(pattern=r"^\d\.\d$")]] = "all"
+    domains: list[str] | None = None
+    band: Literal["expected", "below", "above", "CB", "TC", "NC"] = "expected"
     count: Annotated[int, Field(ge=1)] = 1
 
 
@@ -36,7 +48,8 @@ class Blueprint(BaseModel):
     time_limit_minutes: Annotated[int, Field(gt=0)]
     seed: int = 0
     notebook: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "bai_danh_gia"
-    sections: list[Section]
+    sections: list[Section] = []
+    tasks: list[TaskSection] = []
 
 
 @dataclass
@@ -46,6 +59,7 @@ class Selection:
     blueprint: Blueprint
     items: list[Any]
     skipped: list[str]
+    tasks: list[Any] = field(default_factory=list)
 
 
 def load_blueprint(path: Path) -> Blueprint:
@@ -67,9 +81,44 @@ def _level_of(section: Section, grade: int, fw: Framework) -> str:
     return fw.level(section.level).code
 
 
+def _band_of(section: TaskSection, grade: int, fw: Framework) -> str | None:
+    if section.band in BANDS:
+        return section.band
+    order = list(BANDS)
+    expected = fw.expected_level(grade)[:2]
+    at = order.index(expected) + {"expected": 0, "below": -1, "above": +1}[section.band]
+    return order[at] if 0 <= at < len(order) else None
+
+
+def _select_tasks(bp: Blueprint, tasks: TaskBank, fw: Framework, where: Path,
+                  exclude: frozenset[str]) -> tuple[list[Any], list[Problem]]:
+    chosen: dict[str, Any] = {}
+    problems: list[Problem] = []
+    all_codes = [c.code for c in fw.competencies]
+    for n, section in enumerate(bp.tasks, start=1):
+        codes = all_codes if section.competencies == "all" else list(section.competencies)
+        if section.domains:
+            codes = [c for c in codes if fw.domain_of(c) in section.domains]
+        band = _band_of(section, bp.grade, fw)
+        if band is None:
+            problems.append(Problem(where, None, f"bài thực hành, phần {n}: lớp {bp.grade} không có trình độ "
+                                                 f"'{section.band}'"))
+            continue
+        pool = [t for c in codes for t in tasks.select(c, band) if t.id not in chosen and t.id not in exclude]
+        if len(pool) < section.count:
+            problems.append(Problem(where, None, f"bài thực hành, phần {n}: cần {section.count} bài trình độ "
+                                                 f"{band}, kho chỉ còn {len(pool)}"))
+            continue
+        rng = random.Random(f"{bp.seed}/{bp.id}/tasks/{n}")
+        for task in rng.sample(pool, section.count):
+            chosen[task.id] = task
+    return sorted(chosen.values(), key=lambda t: (t.competency, t.id)), problems
+
+
 def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: Path | None = None,
-                 exclude: frozenset[str] = frozenset()) -> Selection:
-    """Draw the blueprint's items from the bank: reproducible for the same seed, bank and exclusions."""
+                 exclude: frozenset[str] = frozenset(), tasks: TaskBank | None = None) -> Selection:
+    """Draw the blueprint's items (and practical tasks) from the bank: reproducible for the same seed,
+    bank and exclusions."""
     fw = fw or load_framework()
     where = path or Path(f"{bp.id}.yaml")
     chosen: dict[str, Any] = {}
@@ -101,10 +150,14 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
             rng = random.Random(f"{bp.seed}/{bp.id}/{code}/{level}")
             for item in rng.sample(pool, section.count):
                 chosen[item.id] = item
+    chosen_tasks: list[Any] = []
+    if bp.tasks:
+        chosen_tasks, task_problems = _select_tasks(bp, tasks or load_tasks(), fw, where, exclude)
+        problems += task_problems
     if problems:
         raise ContentError(problems)
     ordered = sorted(chosen.values(), key=lambda i: (i.competency, fw.rank(i.level), i.id))
-    return Selection(bp, ordered, skipped)
+    return Selection(bp, ordered, skipped, chosen_tasks)
 
 
 def _baseline_sibling(bp: Blueprint, path: Path) -> tuple[Blueprint, Path] | None:
@@ -120,7 +173,7 @@ def _baseline_sibling(bp: Blueprint, path: Path) -> tuple[Blueprint, Path] | Non
     return None
 
 
-def select_for(path: Path, bank: Bank, fw: Framework | None = None) -> Selection:
+def select_for(path: Path, bank: Bank, fw: Framework | None = None, tasks: TaskBank | None = None) -> Selection:
     """Load a blueprint file and draw its items. An end-of-year form never reuses an item of the
     baseline form of the same grade found beside it, so the two sittings can be compared fairly."""
     bp = load_blueprint(path)
@@ -128,16 +181,18 @@ def select_for(path: Path, bank: Bank, fw: Framework | None = None) -> Selection
     if bp.form == "end_of_year":
         sibling = _baseline_sibling(bp, path)
         if sibling:
-            exclude = frozenset(i.id for i in select_items(sibling[0], bank, fw, sibling[1]).items)
-    return select_items(bp, bank, fw, path, exclude)
+            base = select_items(sibling[0], bank, fw, sibling[1], tasks=tasks)
+            exclude = frozenset([i.id for i in base.items] + [t.id for t in base.tasks])
+    return select_items(bp, bank, fw, path, exclude, tasks)
 
 
-def check_blueprints(folder: Path, bank: Bank, fw: Framework | None = None) -> list[Problem]:
+def check_blueprints(folder: Path, bank: Bank, fw: Framework | None = None,
+                     tasks: TaskBank | None = None) -> list[Problem]:
     """Every blueprint in ``folder`` is valid and satisfiable by ``bank``; returns the problems."""
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.y*ml")):
         try:
-            select_for(path, bank, fw)
+            select_for(path, bank, fw, tasks)
         except ContentError as exc:
             problems.extend(exc.problems)
     return problems

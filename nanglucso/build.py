@@ -22,6 +22,19 @@ from .blueprint import Selection
 from .errors import KitError
 from .framework import load_framework
 from .responses import SUFFIX as RESPONSES_SUFFIX
+from .tasks import (
+    CheckStep,
+    CodeStep,
+    FilesStep,
+    InfoStep,
+    ItemStep,
+    Rubric,
+    Task,
+    TaskBank,
+    WrittenStep,
+    load_tasks,
+    rewrite_media,
+)
 
 ITEMS_SUFFIX = ".items.json"
 
@@ -69,13 +82,110 @@ def _header(sel: Selection) -> str:
     )
 
 
-def build_assignment(sel: Selection, source_root: Path, bank: Bank) -> Path:
+def _grade_cell(gid: str, n: int | str, hidden: str, points: float) -> Any:
+    test = (f"# Ô chấm điểm tự động của câu {n}. Không sửa ô này.\n"
+            f"### BEGIN HIDDEN TESTS\n{hidden.rstrip()}\n### END HIDDEN TESTS")
+    return _cell("code", test, gid, _meta(gid, grade=True, points=points))
+
+
+def _solution_cell(gid: str, starter: str, solution: str) -> Any:
+    starter = (starter.rstrip() + "\n") if starter.strip() else ""
+    source = f"{starter}### BEGIN SOLUTION\n{solution.rstrip()}\n### END SOLUTION"
+    return _cell("code", source, f"s_{gid}", _meta(f"s_{gid}", solution=True, locked=False))
+
+
+def _score_call(nb_name: str, item_id: str, spec: dict[str, Any]) -> str:
+    return ("from nanglucso.grading_cell import score_item\n"
+            f'score_item("{nb_name}", "{item_id}", {spec!r})')
+
+
+def _item_cells(item: Any, gid: str, n: int, nb_name: str) -> list[Any]:
+    if item.type == "code":
+        return [_cell("markdown", f"### Câu {n} ({item.points:g} điểm)\n\n{item.prompt.vi}", f"p_{gid}",
+                      _meta(f"p_{gid}")),
+                _solution_cell(gid, item.starter, item.solution),
+                _grade_cell(gid, n, item.tests, item.points)]
+    return [_cell("code", f'bai.show("{item.id}")', f"w_{gid}", _meta(f"w_{gid}")),
+            _grade_cell(gid, n, _score_call(nb_name, item.id, item.key_spec()), item.points)]
+
+
+def _mark_scheme(step: WrittenStep, rubric: Rubric | None) -> str:
+    rows = "\n".join(f"| {lv.points:g} | {lv.descriptor.vi} |" for lv in (rubric.criteria[step.id] if rubric else []))
+    return (f"**Tiêu chí:** {step.criterion.vi}\n\n| Điểm | Mô tả |\n|---|---|\n{rows}\n\n"
+            f"**Bài mẫu:** {step.example.strip()}")
+
+
+def _task_cells(task: Task, k: int, numbered: int, nb_name: str, public: list[dict[str, Any]],
+                works: dict[str, dict[str, Any]], rubric: Rubric | None) -> list[Any]:
+    """The cells of one practical task; appends its criteria to ``public`` and its file widgets to ``works``."""
+    tid = grade_id(task.id)
+    folder_note = f"\n\n*Thư mục làm bài của em:* `{task.id}/`" if task.files_step else ""
+    total = sum(c.points for c in task.criteria())
+    cells = [_cell("markdown", f"## Bài thực hành {k}: {task.title.vi}\n\n"
+                               f"*Khoảng {task.minutes} phút · {total:g} điểm*\n\n"
+                               f"{rewrite_media(task.context.vi, task.id)}{folder_note}",
+                   f"t_{tid}", _meta(f"t_{tid}"))]
+    if task.files_step or any(isinstance(s, CodeStep) for s in task.steps):
+        # Code and checks reach the task's files through TASK, relative to the notebook (as autograde runs it).
+        cells.append(_cell("code", f'from pathlib import Path\n\nTASK = Path("{task.id}")  # thư mục làm bài',
+                           f"d_{tid}", _meta(f"d_{tid}")))
+    criteria = {c.step_id: c for c in task.criteria()}
+    for step in task.steps:
+        if isinstance(step, InfoStep):
+            cells.append(_cell("markdown", rewrite_media(step.text.vi, task.id), f"i_{tid}_{len(cells)}",
+                               _meta(f"i_{tid}_{len(cells)}")))
+            continue
+        sid = step.item.id if isinstance(step, ItemStep) else step.id
+        gid = grade_id(f"{task.id}.{sid}")
+        if isinstance(step, FilesStep):
+            works[f"{task.id}.{sid}"] = {"type": "files", "folder": task.id,
+                                         "prompt": step.prompt.model_dump(exclude_none=True)}
+            cells.append(_cell("code", f'bai.files("{task.id}.{sid}")', f"w_{gid}", _meta(f"w_{gid}")))
+            continue
+        if isinstance(step, CodeStep):
+            cells.append(_cell("markdown", rewrite_media(step.prompt.vi, task.id), f"p_{gid}", _meta(f"p_{gid}")))
+            cells.append(_solution_cell(gid, step.starter, step.solution))
+            continue
+        crit = criteria[sid]
+        n = numbered + len([p for p in public if p.get("task") == task.id]) + 1
+        if isinstance(step, ItemStep):
+            data = {**crit.item.public(), "task": task.id}
+            if data.get("image"):
+                data["image"] = f"images/{task.id}/{data['image']}"
+            public.append(data)
+            cells += _item_cells(crit.item, gid, n, nb_name)
+        elif isinstance(step, CheckStep):
+            public.append({"id": crit.id, "type": "check", "task": task.id, "competency": task.competency,
+                           "level": step.level, "points": step.points})
+            hidden = (f"# Tiêu chí: {step.criterion.vi}\n"
+                      f"from nanglucso.task_checks import *  # noqa: F403\n"
+                      f'TASK = task_folder("{task.id}")\n{step.tests.rstrip()}')
+            cells.append(_grade_cell(gid, f"{n} (bài thực hành {k})", hidden, step.points))
+        elif isinstance(step, WrittenStep):
+            public.append({"id": crit.id, "type": "written", "task": task.id, "competency": task.competency,
+                           "level": step.level, "points": step.points, "max_length": step.max_length,
+                           "prompt": step.prompt.model_dump(exclude_none=True)})
+            cells.append(_cell("code", f'bai.show("{crit.id}")', f"w_{gid}", _meta(f"w_{gid}")))
+            # nbgrader's "manually graded task" cell: the mark scheme is cut from the released notebook and
+            # put back in the autograded one, where formgrader shows it to the teacher.
+            source = (f"✍️ *Thầy cô chấm tay câu {n} ({step.points:g} điểm).*\n\n"
+                      f"### BEGIN MARK SCHEME\n{_mark_scheme(step, rubric)}\n### END MARK SCHEME")
+            meta = _meta(gid, points=step.points)
+            meta["nbgrader"].update({"task": True, "points": step.points})
+            cells.append(_cell("markdown", source, gid, meta))
+    return cells
+
+
+def build_assignment(sel: Selection, source_root: Path, bank: Bank, tasks: TaskBank | None = None) -> Path:
     """Write ``source/<id>/`` for the selection; return the notebook path. Replaces an earlier build."""
+    if tasks is None:
+        tasks = load_tasks() if sel.tasks else TaskBank()
     bp = sel.blueprint
     folder = source_root / bp.id
     nb_name = bp.notebook
     gids = [grade_id(i.id) for i in sel.items]
-    if len(set(gids)) != len(gids):
+    all_gids = gids + [grade_id(c.id) for t in sel.tasks for c in t.criteria()]
+    if len(set(all_gids)) != len(all_gids):
         raise KitError("hai mã câu trùng nhau sau khi đổi sang mã ô nbgrader; hãy đổi mã một câu")
 
     cells = [
@@ -92,22 +202,14 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank) -> Path:
             data["image"] = f"images/{src.name}"
             images.append((src, src.name))
         public.append(data)
-        if item.type == "code":
-            cells.append(_cell("markdown", f"### Câu {n} ({item.points:g} điểm)\n\n{item.prompt.vi}",
-                               f"p_{gid}", _meta(f"p_{gid}")))
-            starter = (item.starter.rstrip() + "\n") if item.starter.strip() else ""
-            source = f"{starter}### BEGIN SOLUTION\n{item.solution.rstrip()}\n### END SOLUTION"
-            cells.append(_cell("code", source, f"s_{gid}", _meta(f"s_{gid}", solution=True, locked=False)))
-            test = (f"# Ô chấm điểm tự động của câu {n}. Không sửa ô này.\n"
-                    f"### BEGIN HIDDEN TESTS\n{item.tests.rstrip()}\n### END HIDDEN TESTS")
-        else:
-            cells.append(_cell("code", f'bai.show("{item.id}")', f"w_{gid}", _meta(f"w_{gid}")))
-            test = (f"# Ô chấm điểm tự động của câu {n}. Không sửa ô này.\n"
-                    "### BEGIN HIDDEN TESTS\n"
-                    "from nanglucso.grading_cell import score_item\n"
-                    f'score_item("{nb_name}", "{item.id}", {item.key_spec()!r})\n'
-                    "### END HIDDEN TESTS")
-        cells.append(_cell("code", test, gid, _meta(gid, grade=True, points=item.points)))
+        cells += _item_cells(item, gid, n, nb_name)
+    works: dict[str, dict[str, Any]] = {}
+    task_rows: list[dict[str, Any]] = []
+    for k, task in enumerate(sel.tasks, start=1):
+        cells += _task_cells(task, k, len(public), nb_name, public, works, tasks.rubrics.get(task.id))
+        task_rows.append({"id": task.id, "title": task.title.vi, "competency": task.competency,
+                          "band": task.band, "folder": task.id if tasks.work_folder(task.id) else None})
+        images += [(p, f"{task.id}/{p.name}") for p in tasks.media(task.id)]
 
     nb = new_notebook(cells=cells)
     nb.metadata = {
@@ -122,9 +224,13 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank) -> Path:
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     for src, name in images:
-        (staging / "images").mkdir(exist_ok=True)
+        (staging / "images" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, staging / "images" / name)
-    manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "mode": bp.mode, "items": public}
+    for row in task_rows:
+        if row["folder"]:
+            shutil.copytree(tasks.work_folder(row["id"]), staging / row["folder"])
+    manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "mode": bp.mode, "items": public,
+                "tasks": task_rows, "works": works}
     (staging / f"{nb_name}{ITEMS_SUFFIX}").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     nbformat.write(nb, str(staging / f"{nb_name}.ipynb"))

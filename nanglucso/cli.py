@@ -62,9 +62,14 @@ def cmd_bank_validate(args: argparse.Namespace) -> int:
     from .paths import shipped
 
     root = Path(args.path) if args.path else shipped("assessments") / "bank"
+    tasks = None
     try:
         bank = load_bank(root)
-        problems = [] if args.path else check_blueprints(shipped("assessments") / "blueprints", bank)
+        if not args.path:
+            tasks = _load_tasks_or_problems()
+            problems = check_blueprints(shipped("assessments") / "blueprints", bank, tasks=tasks)
+        else:
+            problems = []
     except ContentError as exc:
         problems = exc.problems
         bank = None
@@ -76,9 +81,15 @@ def cmd_bank_validate(args: argparse.Namespace) -> int:
         print(f"\n{len(problems)} lỗi. Sửa các dòng trên rồi chạy lại 'nanglucso bank validate'.",
               file=sys.stderr)
         return 1
-    checked = "" if args.path else " và mọi cấu trúc đề"
+    checked = "" if args.path else f", {len(tasks)} bài thực hành với thang chấm, và mọi cấu trúc đề"
     print(f"Hợp lệ: {len(bank)} câu hỏi trong {len(bank_files(root))} tệp ({root}){checked}.")
     return 0
+
+
+def _load_tasks_or_problems():
+    from .tasks import load_tasks
+
+    return load_tasks()
 
 
 def cmd_bank_stats(args: argparse.Namespace) -> int:
@@ -87,6 +98,10 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
 
     root = Path(args.path) if args.path else shipped("assessments") / "bank"
     result = stats(load_bank(root))
+    if not args.path:
+        from .tasks import load_tasks, task_stats
+
+        result["tasks"] = task_stats(load_tasks())
     if args.chart:
         from .coverage_chart import coverage_chart
 
@@ -109,6 +124,59 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
         print("Mọi ô đã đủ số câu mục tiêu.")
     for n in result["no_statement"]:
         print(f"— {n['note_vi']}")
+    if "tasks" in result:
+        t = result["tasks"]
+        print(f"\nBài thực hành theo năng lực × trình độ ({t['total']} bài; tiêu chí: "
+              + ", ".join(f"{k} {v}" for k, v in t["criteria"].items()) + ")\n")
+        print("năng lực " + "".join(f"{b:>6}" for b in t["bands"]))
+        for comp, row in t["matrix"].items():
+            print(f"{comp:<9}" + "".join(f"{row[b]:>6}" for b in t["bands"]))
+        print(f"{len(t['gaps'])} ô chưa có bài thực hành: " + ", ".join(f"{g['competency']}/{g['band']}"
+                                                               for g in t["gaps"]) if t["gaps"]
+              else "Mỗi năng lực × trình độ đã có ít nhất một bài thực hành.")
+    return 0
+
+
+# --- practical tasks -------------------------------------------------------------------------------
+
+
+def cmd_task_validate(args: argparse.Namespace) -> int:
+    from .tasks import load_tasks, task_stats
+
+    tasks = load_tasks(Path(args.path) if args.path else None)
+    t = task_stats(tasks)
+    print(f"Hợp lệ: {len(tasks)} bài thực hành, {sum(t['criteria'].values())} tiêu chí "
+          f"({', '.join(f'{k} {v}' for k, v in t['criteria'].items())}), {len(tasks.rubrics)} thang chấm tay.")
+    return 0
+
+
+def cmd_task_try(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .task_trial import BLANK, SOLVER, trial
+    from .tasks import load_tasks
+
+    tasks = load_tasks(Path(args.path) if args.path else None)
+    ids = args.ids or sorted(tasks.tasks)
+    unknown = [i for i in ids if i not in tasks.tasks]
+    if unknown:
+        raise KitError(f"không có bài thực hành {', '.join(unknown)}; xem 'nanglucso task validate'")
+    with tempfile.TemporaryDirectory(prefix="nls-task-") as tmp:
+        print(f"Thử {len(ids)} bài qua nbgrader (một học sinh làm đúng theo lời giải, một học sinh bỏ trống)...",
+              file=sys.stderr)
+        result = trial(tasks, ids, Path(tmp), progress=text_bar)
+    for cid in sorted(result.scores):
+        row = result.scores[cid]
+        right = "chờ chấm tay" if result.pending.get(cid) else row.get(SOLVER)
+        print(f"  {cid:<52} làm đúng: {right!s:<13} bỏ trống: {row.get(BLANK)}")
+    for p in result.problems:
+        if p["kind"] != "missing_responses":
+            print(f"  ! {p['student_id']}: {p['message']}", file=sys.stderr)
+    if result.failures:
+        for failure in result.failures:
+            print(f"LỖI {failure}", file=sys.stderr)
+        return 1
+    print(f"Mọi tiêu chí chấm đúng: {len(result.scores)} tiêu chí của {len(ids)} bài.")
     return 0
 
 
@@ -169,7 +237,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grade import grade
 
     course = _course(args)
-    report = grade(course, args.assignment, progress=text_bar)
+    if args.sync:
+        from .grade import sync_manual
+
+        report = sync_manual(course, args.assignment)
+    else:
+        report = grade(course, args.assignment, progress=text_bar)
     if not report.results:
         print(f"Chưa có bài nộp nào của '{args.assignment}'.")
         return 0
@@ -178,7 +251,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"  {r.student_id:<12} {score}")
     for p in report.problems:
         print(f"  ! {p['student_id']}: {p['message']}")
+    pending = sum(r.pending for r in report.results)
     print(f"Đã chấm {len(report.results)} bài; {len(report.problems)} vấn đề cần xem.")
+    if pending:
+        print(f"Còn {pending} câu viết chờ thầy cô chấm tay: mở formgrader (nbgrader formgrader), chấm xong "
+              f"chạy 'nanglucso grade {args.assignment} --sync' để cập nhật bậc.")
     return 0
 
 
@@ -250,6 +327,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--chart", metavar="TỆP.png", help="vẽ thêm biểu đồ độ phủ vào tệp PNG")
     p.set_defaults(handler=cmd_bank_stats)
+    task = sub.add_parser("task", help="bài thực hành").add_subparsers(dest="task_command", metavar="LỆNH")
+    p = task.add_parser("validate", help="kiểm tra mọi bài thực hành và thang chấm tay")
+    p.add_argument("path", nargs="?", help="thư mục bài thực hành (mặc định: assessments/tasks)")
+    p.set_defaults(handler=cmd_task_validate)
+    p = task.add_parser("try", help="thử chấm bài thực hành thật qua nbgrader (lời giải được đủ điểm, bỏ trống 0)")
+    p.add_argument("ids", nargs="*", help="mã bài (mặc định: mọi bài)")
+    p.add_argument("--path", help="thư mục bài thực hành (mặc định: assessments/tasks)")
+    p.set_defaults(handler=cmd_task_try)
+
     def with_course(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--course", metavar="THƯ_MỤC", help="thư mục khoá học (mặc định: thư mục hiện tại)")
         return p
@@ -276,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_course(sub.add_parser("grade", help="thu bài, chấm tự động bằng nbgrader, xếp bậc"))
     p.add_argument("assignment")
+    p.add_argument("--sync", action="store_true",
+                   help="chỉ đọc lại điểm chấm tay từ formgrader và xếp bậc lại (không chấm lại)")
     p.set_defaults(handler=cmd_grade)
 
     p = with_course(sub.add_parser("results", help="bậc năng lực của từng học sinh"))

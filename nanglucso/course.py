@@ -28,12 +28,12 @@ c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exch
 c.ClearSolutions.code_stub = {{"python": "# VIẾT MÃ CỦA EM Ở ĐÂY\\n"}}
 c.ClearSolutions.text_stub = "VIẾT CÂU TRẢ LỜI CỦA EM Ở ĐÂY"
 c.Execute.timeout = 30
-# Feedback is the autograded notebook, whose hidden test cells hold the keys: strip them, because the
-# same items are sat by other classes and in later forms.
+# Feedback is the autograded notebook, whose hidden test cells hold the keys and whose task cells hold
+# the rubrics: strip both, because the same items are sat by other classes and in later forms.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ClearMarkScheme, CSSHTMLHeaderPreprocessor]
 '''
 
 
@@ -47,6 +47,7 @@ class CourseConfig(BaseModel):
     database: str = "sqlite:///nanglucso.db"
     gradebook: str = "sqlite:///gradebook.db"
     bank: str | None = None
+    tasks: str | None = None
     rubrics: str | None = None
 
 
@@ -87,6 +88,17 @@ class Course:
         from .paths import shipped
 
         return Path(self.config.bank) if self.config.bank else shipped("assessments") / "bank"
+
+    def tasks_root(self) -> Path:
+        from .paths import shipped
+
+        return Path(self.config.tasks) if self.config.tasks else shipped("assessments") / "tasks"
+
+    def task_bank(self) -> Any:
+        """The practical tasks and their rubrics this course uses."""
+        from .tasks import load_tasks
+
+        return load_tasks(self.tasks_root(), self.rubrics_root() / "tasks")
 
     def rubrics_root(self) -> Path:
         from .paths import shipped

@@ -29,6 +29,7 @@ class StudentResult:
     score: float | None = None
     max_score: float = 0.0
     problems: list[dict[str, str]] = field(default_factory=list)
+    pending: int = 0  # written criteria awaiting the teacher's score
 
 
 @dataclass
@@ -41,14 +42,46 @@ class GradeReport:
         return [p for r in self.results for p in r.problems]
 
 
-def _manifest(course: Course, assignment: str) -> tuple[str, dict[str, Any]]:
+def _manifest(course: Course, assignment: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     folder = course.source / assignment
     files = sorted(folder.glob(f"*{ITEMS_SUFFIX}"))
     if not files:
         raise KitError(f"không thấy bài '{assignment}' trong {course.source}; chạy 'nanglucso build' trước")
     data = json.loads(files[0].read_text(encoding="utf-8"))
     notebook = files[0].name[: -len(ITEMS_SUFFIX)]
-    return notebook, {item["id"]: item for item in data["items"]}
+    return notebook, {item["id"]: item for item in data["items"]}, data
+
+
+def _student_files(course: Course, assignment: str, manifest: dict[str, Any]) -> list[str]:
+    """Task work files (relative to the assignment): the student's arrangement of them must survive
+    autograde, which otherwise copies the teacher's originals back over them."""
+    source = course.source / assignment
+    out = []
+    for task in manifest.get("tasks", []):
+        if task.get("folder"):
+            out += [p.relative_to(source).as_posix() for p in (source / task["folder"]).rglob("*") if p.is_file()]
+    return out
+
+
+def show_written_answers(notebook_path: Path, answers: dict[str, Any], items: dict[str, dict]) -> None:
+    """Put each written answer above its task cell in the autograded notebook, where formgrader shows it."""
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    by_gid = {grade_id(i): i for i, item in items.items() if item["type"] == "written"}
+    cells = []
+    for cell in nb.cells:
+        if cell.metadata.get("nanglucso", {}).get("written_answer"):
+            continue  # put there by an earlier grading run
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in by_gid:
+            text = answers.get(by_gid[gid]) or "(học sinh không trả lời)"
+            quoted = "\n".join("> " + line for line in str(text).splitlines())
+            answer = nbformat.v4.new_markdown_cell(f"**Bài làm của học sinh:**\n\n{quoted}")
+            answer.metadata = {"nanglucso": {"written_answer": True}}
+            answer.id = f"ans-{gid}"[:64].replace("_", "-")
+            cells.append(answer)
+        cells.append(cell)
+    nb.cells = cells
+    nbformat.write(nb, str(notebook_path))
 
 
 def _problem(student: str, kind: str, message: str) -> dict[str, str]:
@@ -97,8 +130,8 @@ def precheck(folder: Path, notebook: str, student: str) -> tuple[bool, list[dict
     return True, problems
 
 
-def _item_scores(course: Course, assignment: str, notebook: str, student: str,
-                 items: dict[str, dict]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def _item_scores(course: Course, assignment: str, notebook: str, student: str, items: dict[str, dict],
+                 answers: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     from nbgrader.api import Gradebook, MissingEntry
 
     scores, problems = [], []
@@ -110,6 +143,17 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str,
         grades = {g.name: g for g in nb.grades}
         for n, (item_id, item) in enumerate(items.items(), start=1):
             g = grades.get(grade_id(item_id))
+            row = {"item_id": item_id, "competency": item["competency"], "level": item["level"],
+                   "score": None, "max_score": float(item["points"]), "pending": False}
+            if item["type"] == "written" and g is not None:
+                if g.manual_score is None and answers is not None and not answers.get(item_id):
+                    # Nothing written: nothing to read; score it 0 so the teacher's queue holds real work only.
+                    g.manual_score, g.needs_manual_grade = 0.0, False
+                    gb.db.commit()
+                row["score"] = g.manual_score
+                row["pending"] = g.manual_score is None
+                scores.append(row)
+                continue
             # nbgrader's Grade.score reads 0 for a cell nobody scored: look at the two real scores.
             scored = g is not None and (g.auto_score is not None or g.manual_score is not None)
             value = g.score if scored else None
@@ -118,17 +162,66 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str,
                                          f"câu {n} ({item_id}): nbgrader không chấm được ô này (ô chấm bị xoá hoặc "
                                          "mất thông tin nbgrader). Chấm tay trong formgrader hoặc cho học sinh "
                                          "làm lại từ bản phát."))
-            scores.append({"item_id": item_id, "competency": item["competency"], "level": item["level"],
-                           "score": value, "max_score": float(item["points"])})
+            row["score"] = value
+            scores.append(row)
     return scores, problems
+
+
+def _answers(folder: Path, notebook: str) -> dict[str, Any]:
+    try:
+        return read_responses(responses_path(folder, notebook))
+    except ResponsesUnreadable:
+        return {}
+
+
+def _record(course: Course, store: Store, assignment: str, notebook: str, items: dict[str, dict],
+            result: StudentResult, fw: Any, rule: Any) -> None:
+    """Read one student's grades back from nbgrader's gradebook into the kit's tables, with levels."""
+    student = result.student_id
+    graded = course.root / "autograded" / student / assignment
+    answers = _answers(graded, notebook)
+    if any(item["type"] == "written" for item in items.values()) and (graded / f"{notebook}.ipynb").exists():
+        show_written_answers(graded / f"{notebook}.ipynb", answers, items)
+    scores, cell_problems = _item_scores(course, assignment, notebook, student, items, answers)
+    result.problems += cell_problems
+    roster = store.student(student)
+    if roster is None:
+        result.problems.append(_problem(student, "not_in_roster",
+                                        "học sinh không có trong danh sách lớp: đã lưu điểm nhưng chưa xếp bậc. "
+                                        "Nhập danh sách lớp có mã này rồi chấm lại."))
+        level_rows: list[dict] = []
+    else:
+        level_rows = student_levels(scores, roster["grade"], rule, fw)
+    store.save_results(assignment, student, scores, level_rows)
+    result.score = sum(s["score"] or 0 for s in scores)
+    result.max_score = sum(s["max_score"] for s in scores)
+    result.pending = sum(1 for s in scores if s["pending"])
+
+
+def sync_manual(course: Course, assignment: str) -> GradeReport:
+    """After the teacher scores written criteria in formgrader: read every graded student's scores
+    back from the gradebook and recompute the levels, without running autograde again."""
+    notebook, items, _ = _manifest(course, assignment)
+    store = Store(course.db_url)
+    store.create()
+    fw, rule = load_framework(), load_rule(course.rubrics_root())
+    students = sorted(p.parent.name for p in (course.root / "autograded").glob(f"*/{assignment}") if p.is_dir())
+    results = []
+    for student in students:
+        result = StudentResult(student)
+        _record(course, store, assignment, notebook, items, result, fw, rule)
+        results.append(result)
+    return GradeReport(assignment, results)
 
 
 def grade(course: Course, assignment: str, progress: Progress | None = None) -> GradeReport:
     """Collect submissions, autograde each with nbgrader, check, and store scores and levels."""
-    notebook, items = _manifest(course, assignment)
+    notebook, items, manifest = _manifest(course, assignment)
     api = course.api()
-    # Never let a stray source copy of the responses file replace a student's (STACK-NOTES pitfall).
-    api.config.Autograde.exclude_overwriting = {assignment: [f"{notebook}{RESPONSES_SUFFIX}"]}
+    # Never let a stray source copy of the responses file replace a student's (STACK-NOTES pitfall),
+    # nor the teacher's copies of a task's files undo what the student did with them.
+    api.config.Autograde.exclude_overwriting = {
+        assignment: [f"{notebook}{RESPONSES_SUFFIX}", *_student_files(course, assignment, manifest)]}
     api.collect(assignment)
     submitted = course.root / "submitted"
     students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
@@ -157,18 +250,6 @@ def grade(course: Course, assignment: str, progress: Progress | None = None) -> 
                                             "Xem bài trong submitted/ rồi chấm lại."))
             store.save_results(assignment, student, [], [])
             continue
-        scores, cell_problems = _item_scores(course, assignment, notebook, student, items)
-        result.problems += cell_problems
-        roster = store.student(student)
-        if roster is None:
-            result.problems.append(_problem(student, "not_in_roster",
-                                            "học sinh không có trong danh sách lớp: đã lưu điểm nhưng chưa xếp bậc. "
-                                            "Nhập danh sách lớp có mã này rồi chấm lại."))
-            level_rows: list[dict] = []
-        else:
-            level_rows = student_levels(scores, roster["grade"], rule, fw)
-        store.save_results(assignment, student, scores, level_rows)
-        result.score = sum(s["score"] or 0 for s in scores)
-        result.max_score = sum(s["max_score"] for s in scores)
+        _record(course, store, assignment, notebook, items, result, fw, rule)
     store.replace_problems(assignment, [p for r in results for p in r.problems])
     return GradeReport(assignment, results)

@@ -34,6 +34,8 @@ def place(scores: list[dict], rule: LevelRule, fw: Framework) -> str | None:
     earned: dict[str, float] = defaultdict(float)
     possible: dict[str, float] = defaultdict(float)
     for row in scores:
+        if row.get("pending"):
+            continue  # not scored by the teacher yet: neither earned nor possible
         earned[row["level"]] += row["score"] or 0.0
         possible[row["level"]] += row["max_score"]
     reached = None

@@ -19,14 +19,16 @@ class Built:
     notebook: Path
     n_items: int
     skipped: list[str]
+    n_tasks: int = 0
 
 
 def build(course: Course, blueprint_path: Path) -> Built:
     """Blueprint → source/<assignment>/ (notebook with hidden keys, public items file)."""
     bank = load_bank(course.bank_root())
-    sel = select_for(Path(blueprint_path), bank)
-    path = build_assignment(sel, course.source, bank)
-    return Built(sel.blueprint.id, path, len(sel.items), sel.skipped)
+    tasks = course.task_bank()
+    sel = select_for(Path(blueprint_path), bank, tasks=tasks)
+    path = build_assignment(sel, course.source, bank, tasks)
+    return Built(sel.blueprint.id, path, len(sel.items), sel.skipped, len(sel.tasks))
 
 
 def _check(result: dict, what: str) -> None:

@@ -7,6 +7,7 @@ pupil uses, so they are saved exactly as a real sitting saves them.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from .build import ITEMS_SUFFIX, grade_id
 from .course import Course
 from .framework import load_framework
 from .student import fetch, submit
+from .tasks import CheckStep, CodeStep, FilesStep, Task, TaskBank
 
 
 def wrong_answer(item: Any, rng: random.Random) -> Any:
@@ -63,17 +65,62 @@ def right_answer(item: Any) -> Any:
 
 
 def _write_code(folder: Path, notebook: str, item: Any, correct: bool) -> None:
+    _write_solution_cell(folder, notebook, {"s_" + grade_id(item.id): item.solution if correct
+                                            else "# em chưa làm được\npass"})
+
+
+def _write_solution_cell(folder: Path, notebook: str, cells: dict[str, str]) -> None:
+    """Type code into solution cells (by grade id) and save the notebook, as a student does."""
+    if not cells:
+        return
     path = folder / f"{notebook}.ipynb"
     nb = nbformat.read(str(path), as_version=4)
-    target = "s_" + grade_id(item.id)
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == target:
-            cell.source = item.solution if correct else "# em chưa làm được\npass"
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in cells:
+            cell.source = cells[gid]
     nbformat.write(nb, str(path))
 
 
+def work_on_tasks(folder: Path, notebook: str, sitting: Any, tasks: list[Task],
+                  decide: Callable[[str], bool | None], rng: random.Random) -> dict[str, int]:
+    """Do the practical tasks: ``decide(level)`` says right (True), wrong (False) or left blank (None).
+
+    Files are moved on disk, code typed into the solution cells, questions answered and written
+    answers typed through the widgets: the same paths a pupil's work takes.
+    """
+    from .widgets.files import apply_moves
+
+    counts = {"right": 0, "wrong": 0, "blank": 0}
+    code: dict[str, str] = {}
+    for task in tasks:
+        steps = {getattr(s, "id", None): s for s in task.steps}
+        checks = [s for s in task.steps if isinstance(s, CheckStep)]
+        top = max((s.level for s in checks), key=load_framework().rank, default=None)
+        work_ok = decide(top) if top else None
+        for step in steps.values():
+            if isinstance(step, FilesStep) and work_ok:
+                apply_moves(folder / task.id, step.solution)
+            if isinstance(step, CodeStep) and work_ok is not None:
+                body = step.solution if work_ok else "# em chưa làm được\npass"
+                code["s_" + grade_id(f"{task.id}.{step.id}")] = (step.starter.rstrip() + "\n" + body).strip()
+        for crit in task.criteria():
+            verdict = work_ok if crit.kind == "check" else decide(crit.level)
+            counts["blank" if verdict is None else "right" if verdict else "wrong"] += 1
+            if verdict is None or crit.kind == "check":
+                continue
+            if crit.kind == "written":
+                text = crit.step.example if verdict else "Em không biết."
+                sitting.widget(crit.id).answer_with(text)
+            else:
+                sitting.widget(crit.id).answer_with(right_answer(crit.item) if verdict
+                                                    else wrong_answer(crit.item, rng))
+    _write_solution_cell(folder, notebook, code)
+    return counts
+
+
 def sit(course: Course, home: Path, assignment: str, student: str, ability: float, bank: Bank,
-        rng: random.Random, blank_rate: float = 0.05) -> dict[str, int]:
+        rng: random.Random, blank_rate: float = 0.05, tasks: TaskBank | None = None) -> dict[str, int]:
     """One simulated student: fetch, answer every item through its widget, submit."""
     from .widgets import Assessment
 
@@ -82,7 +129,16 @@ def sit(course: Course, home: Path, assignment: str, student: str, ability: floa
     notebook = next(folder.glob(f"*{ITEMS_SUFFIX}")).name[: -len(ITEMS_SUFFIX)]
     sitting = Assessment(notebook, folder, student)
     counts = {"right": 0, "wrong": 0, "blank": 0}
+
+    def decide(level: str) -> bool | None:
+        if rng.random() < blank_rate:
+            return None
+        return rng.random() < 1 / (1 + math.exp(-(ability - fw.rank(level)) * 1.7))
+
+    task_ids = [t["id"] for t in json.loads((folder / f"{notebook}{ITEMS_SUFFIX}").read_text("utf-8")).get("tasks", [])]
     for item_id, public in sitting.items.items():
+        if public.get("task"):
+            continue
         item = bank.get(item_id)
         if rng.random() < blank_rate:
             counts["blank"] += 1
@@ -94,6 +150,11 @@ def sit(course: Course, home: Path, assignment: str, student: str, ability: floa
             _write_code(folder, notebook, item, correct)
         else:
             sitting.widget(item_id).answer_with(right_answer(item) if correct else wrong_answer(item, rng))
+    if task_ids:
+        tasks = tasks or course.task_bank()
+        done = work_on_tasks(folder, notebook, sitting, [tasks.tasks[t] for t in task_ids], decide, rng)
+        for key, value in done.items():
+            counts[key] += value
     submit(course, home, assignment, student)
     return counts
 

@@ -17,7 +17,9 @@ from sqlalchemy import (
     Table,
     create_engine,
     delete,
+    inspect,
     select,
+    text,
 )
 
 metadata = MetaData()
@@ -43,6 +45,8 @@ item_scores = Table(
     Column("level", String(4), nullable=False),
     Column("score", Float),
     Column("max_score", Float, nullable=False),
+    # A written criterion the teacher has not scored yet: left out of the levels until it is.
+    Column("pending", Boolean, nullable=False, default=False),
 )
 
 levels = Table(
@@ -75,6 +79,11 @@ class Store:
 
     def create(self) -> None:
         metadata.create_all(self.engine)
+        # Courses made before a column existed get it added (SQLite and PostgreSQL alike).
+        names = {c["name"] for c in inspect(self.engine).get_columns("item_scores")}
+        if "pending" not in names:
+            with self.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE item_scores ADD COLUMN pending BOOLEAN NOT NULL DEFAULT FALSE"))
 
     def replace_students(self, rows: Iterable[dict[str, Any]]) -> int:
         rows = list(rows)

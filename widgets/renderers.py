@@ -334,6 +334,29 @@ class MatchingWidget(ItemWidget):
             self.menus[left].value = right
 
 
+class WrittenWidget(ShortTextWidget):
+    """A written answer, scored later by the teacher; saved as it is typed."""
+
+    def build(self) -> w.Widget:
+        limit = self.item.get("max_length", 1500)
+        self.field = w.Textarea(placeholder="Viết câu trả lời của em vào đây", continuous_update=True,
+                                layout=w.Layout(width="100%", height="160px"))
+        self.field.add_class("nls-text")
+        self.field.observe(self.changed, names="value")
+        self.count = w.HTML(f"<span class='nls-unit'>0/{limit} ký tự</span>")
+        return w.VBox([self.field, self.count])
+
+    def changed(self, *args: Any) -> None:
+        limit = self.item.get("max_length", 1500)
+        n = len(self.field.value)
+        over = " — <b>quá dài, phần thừa sẽ không được chấm</b>" if n > limit else ""
+        self.count.value = f"<span class='nls-unit'>{n}/{limit} ký tự{over}</span>"
+        super().changed(*args)
+
+    def get(self) -> Any:
+        return self.field.value[: self.item.get("max_length", 1500)].strip() or None
+
+
 RENDERERS: dict[str, type[ItemWidget]] = {
     "single_choice": SingleChoiceWidget,
     "multiple_choice": MultipleChoiceWidget,
@@ -342,4 +365,5 @@ RENDERERS: dict[str, type[ItemWidget]] = {
     "numeric": NumericWidget,
     "ordering": OrderingWidget,
     "matching": MatchingWidget,
+    "written": WrittenWidget,
 }

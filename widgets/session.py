@@ -33,6 +33,7 @@ class Assessment:
         self.title = public.get("title", "")
         self.items: dict[str, dict] = {item["id"]: item for item in public["items"]}
         self.numbers = {item_id: n for n, item_id in enumerate(self.items, start=1)}
+        self.works: dict[str, dict] = public.get("works", {})
         self.path = responses_path(self.folder, notebook)
         self.warning = ""
         try:
@@ -60,6 +61,14 @@ class Assessment:
     def show(self, item_id: str) -> w.Widget:
         """The widget to display in a notebook cell (the cell's last expression)."""
         return self.widget(item_id).box
+
+
+    def files(self, work_id: str) -> w.Widget:
+        """The file widget of a practical task's work folder."""
+        from .files import FilesWidget
+
+        work = self.works[work_id]
+        return FilesWidget(work, self.folder / work["folder"]).box
 
 
 def open_assessment(notebook: str, folder: Path | str | None = None, student: str | None = None) -> Assessment:
