@@ -27,6 +27,7 @@ from .errors import ContentError, Problem
 from .framework import Framework, load_framework
 from .items import INDICATOR, Item, Text, _Model
 from .paths import shipped
+from .quality import check, load_rules
 from .yamlio import load_yaml, problems_from_validation
 
 BANDS = {"CB": ("CB1", "CB2"), "TC": ("TC1", "TC2"), "NC": ("NC1", "NC2")}
@@ -368,6 +369,12 @@ def load_tasks(root: Path | None = None, rubrics: Path | None = None, fw: Framew
                                         f"mức cao nhất của '{cid}' là {levels[-1].points:g} điểm nhưng bước "
                                         f"'written' cho {written[cid].points:g} điểm"))
         bank.rubrics[task.id] = rubric
+    # The bank's quality gates hold for the questions inside tasks too (length by level, 3–5 options).
+    items = [c.item for c in bank.criteria().values() if c.item is not None]
+    origin = {i.id: (bank.folder[i.id.rsplit(".", 1)[0]] / "task.yaml", None)
+              for i in items}
+    gate_errors, _ = check(items, origin, load_rules(shipped("assessments") / "rules.yaml"))
+    problems += gate_errors
     for task in bank.tasks.values():
         rubric = bank.rubrics.get(task.id)
         for step in task.steps:
