@@ -43,7 +43,7 @@ class Blueprint(BaseModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     title: Text
     grade: Annotated[int, Field(ge=1, le=12)]
-    form: Literal["baseline", "end_of_year"]
+    form: Literal["baseline", "end_of_year", "practical", "practice"]
     mode: Literal["exam", "practice"] = "exam"
     time_limit_minutes: Annotated[int, Field(gt=0)]
     seed: int = 0
@@ -104,10 +104,12 @@ def _select_tasks(bp: Blueprint, tasks: TaskBank, fw: Framework, where: Path,
             problems.append(Problem(where, None, f"bài thực hành, phần {n}: lớp {bp.grade} không có trình độ "
                                                  f"'{section.band}'"))
             continue
-        pool = [t for c in codes for t in tasks.select(c, band) if t.id not in chosen and t.id not in exclude]
+        # A task is written for a span of grades: reading load and context must fit the class.
+        pool = [t for c in codes for t in tasks.select(c, band)
+                if t.id not in chosen and t.id not in exclude and t.grades[0] <= bp.grade <= t.grades[1]]
         if len(pool) < section.count:
             problems.append(Problem(where, None, f"bài thực hành, phần {n}: cần {section.count} bài trình độ "
-                                                 f"{band}, kho chỉ còn {len(pool)}"))
+                                                 f"{band} cho lớp {bp.grade}, kho chỉ còn {len(pool)}"))
             continue
         rng = random.Random(f"{bp.seed}/{bp.id}/tasks/{n}")
         for task in rng.sample(pool, section.count):
@@ -160,7 +162,8 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
     return Selection(bp, ordered, skipped, chosen_tasks)
 
 
-def _baseline_sibling(bp: Blueprint, path: Path) -> tuple[Blueprint, Path] | None:
+def _siblings(bp: Blueprint, path: Path, forms: tuple[str, ...]) -> list[tuple[Blueprint, Path]]:
+    out = []
     for other in sorted(path.parent.glob("*.y*ml")):
         if other.resolve() == path.resolve():
             continue
@@ -168,22 +171,26 @@ def _baseline_sibling(bp: Blueprint, path: Path) -> tuple[Blueprint, Path] | Non
             candidate = load_blueprint(other)
         except ContentError:
             continue
-        if candidate.grade == bp.grade and candidate.form == "baseline":
-            return candidate, other
-    return None
+        if candidate.grade == bp.grade and candidate.form in forms:
+            out.append((candidate, other))
+    return out
 
 
 def select_for(path: Path, bank: Bank, fw: Framework | None = None, tasks: TaskBank | None = None) -> Selection:
-    """Load a blueprint file and draw its items. An end-of-year form never reuses an item of the
-    baseline form of the same grade found beside it, so the two sittings can be compared fairly."""
+    """Load a blueprint file and draw its items.
+
+    An end-of-year form never reuses an item of the baseline form of the same grade found beside it, so
+    the two sittings can be compared fairly. A practice form, whose feedback shows the answers, never
+    uses an item or task of any other form of its grade.
+    """
     bp = load_blueprint(path)
-    exclude: frozenset[str] = frozenset()
-    if bp.form == "end_of_year":
-        sibling = _baseline_sibling(bp, path)
-        if sibling:
-            base = select_items(sibling[0], bank, fw, sibling[1], tasks=tasks)
-            exclude = frozenset([i.id for i in base.items] + [t.id for t in base.tasks])
-    return select_items(bp, bank, fw, path, exclude, tasks)
+    forms = {"end_of_year": ("baseline",), "practice": ("baseline", "end_of_year", "practical")}.get(bp.form, ())
+    used: list[str] = []
+    for other, other_path in _siblings(bp, path, forms):
+        sel = select_for(other_path, bank, fw, tasks) if other.form == "end_of_year" else \
+            select_items(other, bank, fw, other_path, tasks=tasks)
+        used += [i.id for i in sel.items] + [t.id for t in sel.tasks]
+    return select_items(bp, bank, fw, path, frozenset(used), tasks)
 
 
 def check_blueprints(folder: Path, bank: Bank, fw: Framework | None = None,

@@ -64,21 +64,32 @@ def _header(sel: Selection) -> str:
     bp = sel.blueprint
     fw = load_framework()
     level = fw.expected_level(bp.grade)
-    total = sum(i.points for i in sel.items)
+    criteria = [c for t in sel.tasks for c in t.criteria()]
+    total = sum(i.points for i in sel.items) + sum(c.points for c in criteria)
     mode = ("Bài kiểm tra: em chỉ biết kết quả khi thầy cô trả bài." if bp.mode == "exam"
             else "Bài luyện tập: thầy cô sẽ trả phản hồi cho từng câu.")
+    parts = [f"**{len(sel.items)} câu**"] if sel.items else []
+    if sel.tasks:
+        parts.append(f"**{len(sel.tasks)} bài thực hành**")
+    steps = [
+        "Chọn menu **Run → Run All Cells** (Chạy → Chạy tất cả các ô) để hiện các câu hỏi.",
+        "Trả lời từng câu. Câu trả lời được **lưu ngay** khi em chọn hoặc gõ; "
+        "em có thể đổi ý bao nhiêu lần cũng được.",
+        "Câu lập trình: viết mã vào ô có dòng *VIẾT MÃ CỦA EM Ở ĐÂY* rồi chạy ô đó.",
+    ]
+    if sel.tasks:
+        steps.append("Bài thực hành: làm theo hướng dẫn với các tệp trong thư mục làm bài; mỗi lần em chuyển, "
+                     "đổi tên tệp là máy ghi lại ngay.")
+    steps.append("Xong bài: lưu notebook (Ctrl+S) rồi nộp bài ở mục **Assignments** (Submit).")
+    how = "máy chấm tự động theo đáp án; câu nhiều lựa chọn, sắp xếp, ghép đôi được điểm từng phần"
+    if any(c.kind == "written" for c in criteria):
+        how += "; phần em tự viết do thầy cô chấm theo thang chấm"
     return (
         f"# {bp.title.vi}\n\n"
         f"**Lớp {bp.grade}** · bậc mong đợi **{level} ({fw.level(level).name_vi})** · "
-        f"**{len(sel.items)} câu**, {total:g} điểm · thời gian **{bp.time_limit_minutes} phút**\n\n"
-        "**Cách làm bài**\n\n"
-        "1. Chọn menu **Run → Run All Cells** (Chạy → Chạy tất cả các ô) để hiện các câu hỏi.\n"
-        "2. Trả lời từng câu. Câu trả lời được **lưu ngay** khi em chọn hoặc gõ; "
-        "em có thể đổi ý bao nhiêu lần cũng được.\n"
-        "3. Câu lập trình: viết mã vào ô có dòng *VIẾT MÃ CỦA EM Ở ĐÂY* rồi chạy ô đó.\n"
-        "4. Xong bài: lưu notebook (Ctrl+S) rồi nộp bài ở mục **Assignments** (Submit).\n\n"
-        f"**Cách chấm:** máy chấm tự động theo đáp án; câu nhiều lựa chọn, sắp xếp, ghép đôi được điểm "
-        f"từng phần. {mode}"
+        f"{' và '.join(parts)}, {total:g} điểm · thời gian **{bp.time_limit_minutes} phút**\n\n"
+        "**Cách làm bài**\n\n" + "".join(f"{n}. {text}\n" for n, text in enumerate(steps, start=1)) +
+        f"\n**Cách chấm:** {how}. {mode}"
     )
 
 

@@ -299,9 +299,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve_forever
+    from .serve import APPS, serve_forever
 
-    return serve_forever(_course(args), port=args.port)
+    return serve_forever(_course(args), port=args.port, app=APPS[args.app])
 
 
 # --- parser ----------------------------------------------------------------------------------------
@@ -383,8 +383,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866)
     p.set_defaults(handler=cmd_demo)
 
-    p = with_course(sub.add_parser("serve", help="mở trang kết quả (Voila)"))
+    p = with_course(sub.add_parser("serve", help="mở trang kết quả hoặc trang luyện tập (Voila)"))
     p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--app", choices=["ket-qua", "luyen-tap"], default="ket-qua",
+                   help="ket-qua: kết quả cho giáo viên; luyen-tap: học sinh tự luyện, có phản hồi từng câu")
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -11,6 +11,8 @@ from .course import Course
 from .paths import shipped
 
 RESULTS_APP = "ket_qua_lop.ipynb"
+PRACTICE_APP = "luyen_tap.ipynb"
+APPS = {"ket-qua": RESULTS_APP, "luyen-tap": PRACTICE_APP}
 
 
 def voila_command(app: Path, port: int, ip: str = "127.0.0.1") -> list[str]:
@@ -36,9 +38,10 @@ def start(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RE
     return subprocess.Popen(voila_command(shipped("voila_apps") / app, port, ip), env=env)
 
 
-def serve_forever(course: Course, port: int = 8866, ip: str = "127.0.0.1") -> int:
-    proc = start(course, port, ip)
-    print(f"\nĐang phục vụ trang kết quả tại http://{ip}:{port}/  (Ctrl+C để dừng)", flush=True)
+def serve_forever(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RESULTS_APP) -> int:
+    proc = start(course, port, ip, app)
+    page = "luyện tập" if app == PRACTICE_APP else "kết quả"
+    print(f"\nĐang phục vụ trang {page} tại http://{ip}:{port}/  (Ctrl+C để dừng)", flush=True)
     try:
         return proc.wait()
     except KeyboardInterrupt:

@@ -40,7 +40,7 @@ def states_of(root: w.Widget) -> list[dict]:
 
 def test_every_type_has_a_renderer():
     assert set(RENDERERS) == {"single_choice", "multiple_choice", "true_false", "short_text", "numeric",
-                              "ordering", "matching"}
+                              "ordering", "matching", "written"}
 
 
 def test_building_and_restoring_writes_nothing(folder):
