@@ -54,7 +54,9 @@ def student_levels(scores: list[dict], grade: int, rule: LevelRule, fw: Framewor
     expected = fw.expected_level(grade)
     by_comp: dict[str, list[dict]] = defaultdict(list)
     for row in scores:
-        by_comp[row["competency"]].append(row)
+        # A competency known only through criteria awaiting the teacher gets no level yet (not "not ready").
+        if not row.get("pending"):
+            by_comp[row["competency"]].append(row)
     out = []
 
     def row(scope: str, code: str, level: str | None) -> dict:
