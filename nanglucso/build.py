@@ -241,7 +241,7 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank, tasks: TaskB
         if row["folder"]:
             shutil.copytree(tasks.work_folder(row["id"]), staging / row["folder"])
     manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "mode": bp.mode, "items": public,
-                "tasks": task_rows, "works": works}
+                "tasks": task_rows, "works": works, "time_limit_minutes": bp.time_limit_minutes}
     (staging / f"{nb_name}{ITEMS_SUFFIX}").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     nbformat.write(nb, str(staging / f"{nb_name}.ipynb"))

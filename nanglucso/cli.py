@@ -304,6 +304,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_forever(_course(args), port=args.port, app=APPS[args.app])
 
 
+def cmd_portal_codes(args: argparse.Namespace) -> int:
+    from .portal import issue_codes
+    from .slips import write_slips
+
+    course = _course(args)
+    rows = issue_codes(course, args.assignment, args.class_name, renew=args.renew)
+    pdf = Path(args.pdf) if args.pdf else course.root / f"phieu_{args.assignment}.pdf"
+    write_slips(rows, pdf, f"Bài: {args.assignment}", course.config.school)
+    for row in rows:
+        print(f"  {row['class_name']:<6} {row['full_name']:<32} {row['code']}")
+    print(f"Đã cấp mã cho {len(rows)} học sinh; phiếu để in: {pdf}")
+    print("Mở cổng cho học sinh: nanglucso serve --app cong-hoc-sinh")
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------------------
 
 
@@ -385,8 +400,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_course(sub.add_parser("serve", help="mở trang kết quả hoặc trang luyện tập (Voila)"))
     p.add_argument("--port", type=int, default=8866)
-    p.add_argument("--app", choices=["ket-qua", "luyen-tap"], default="ket-qua",
-                   help="ket-qua: kết quả cho giáo viên; luyen-tap: học sinh tự luyện, có phản hồi từng câu")
+    p.add_argument("--app", choices=["ket-qua", "luyen-tap", "cong-hoc-sinh"], default="ket-qua",
+                   help="ket-qua: kết quả cho giáo viên; luyen-tap: học sinh tự luyện, có phản hồi từng câu; "
+                        "cong-hoc-sinh: cổng làm bài cho học sinh (vào bằng mã trên phiếu)")
+
+    portal = sub.add_parser("portal", help="cổng làm bài trên trình duyệt").add_subparsers(
+        dest="portal_command", metavar="LỆNH")
+    p = with_course(portal.add_parser("codes", help="cấp mã vào bài và in phiếu (PDF) cho học sinh"))
+    p.add_argument("assignment")
+    p.add_argument("--class", dest="class_name", metavar="LỚP", help="chỉ một lớp (mặc định: mọi lớp)")
+    p.add_argument("--renew", action="store_true", help="cấp mã mới thay mã cũ")
+    p.add_argument("--pdf", metavar="TỆP.pdf", help="tệp phiếu (mặc định: phieu_<bài>.pdf trong khoá học)")
+    p.set_defaults(handler=cmd_portal_codes)
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .bank import load_bank
-from .blueprint import select_for
+from .blueprint import load_blueprint, select_for
 from .build import build_assignment
 from .course import Course
 from .errors import KitError
@@ -25,7 +25,8 @@ class Built:
 def build(course: Course, blueprint_path: Path) -> Built:
     """Blueprint → source/<assignment>/ (notebook with hidden keys, public items file)."""
     bank = load_bank(course.bank_root())
-    tasks = course.task_bank()
+    # Tasks (and their files) are loaded only for a blueprint that draws some.
+    tasks = course.task_bank() if load_blueprint(Path(blueprint_path)).tasks else None
     sel = select_for(Path(blueprint_path), bank, tasks=tasks)
     path = build_assignment(sel, course.source, bank, tasks)
     return Built(sel.blueprint.id, path, len(sel.items), sel.skipped, len(sel.tasks))

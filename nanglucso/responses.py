@@ -5,6 +5,7 @@ One file per notebook, ``<notebook>.responses.json``; it holds answers only, nev
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -61,8 +62,21 @@ def read_responses(path: Path) -> dict[str, Any]:
 
 
 def record_answer(path: Path, student: str, notebook: str, item_id: str, value: Any) -> None:
-    """Store one answer (None clears it) and rewrite the file atomically."""
+    """Store one answer (None clears it) and rewrite the file atomically.
+
+    The read-modify-write holds an exclusive lock, so two tabs (two kernels) answering the same sitting
+    never drop each other's answers.
+    """
     path = Path(path)
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _record(path, student, notebook, item_id, value)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _record(path: Path, student: str, notebook: str, item_id: str, value: Any) -> None:
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):

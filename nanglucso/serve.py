@@ -12,7 +12,8 @@ from .paths import shipped
 
 RESULTS_APP = "ket_qua_lop.ipynb"
 PRACTICE_APP = "luyen_tap.ipynb"
-APPS = {"ket-qua": RESULTS_APP, "luyen-tap": PRACTICE_APP}
+PORTAL_APP = "cong_hoc_sinh.ipynb"
+APPS = {"ket-qua": RESULTS_APP, "luyen-tap": PRACTICE_APP, "cong-hoc-sinh": PORTAL_APP}
 
 
 def voila_command(app: Path, port: int, ip: str = "127.0.0.1") -> list[str]:
@@ -40,7 +41,7 @@ def start(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RE
 
 def serve_forever(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RESULTS_APP) -> int:
     proc = start(course, port, ip, app)
-    page = "luyện tập" if app == PRACTICE_APP else "kết quả"
+    page = {PRACTICE_APP: "luyện tập", PORTAL_APP: "cổng làm bài của học sinh"}.get(app, "kết quả")
     print(f"\nĐang phục vụ trang {page} tại http://{ip}:{port}/  (Ctrl+C để dừng)", flush=True)
     try:
         return proc.wait()

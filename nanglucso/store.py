@@ -49,6 +49,14 @@ item_scores = Table(
     Column("pending", Boolean, nullable=False, default=False),
 )
 
+# Short codes a pupil types into the portal to open one assignment (printed on access slips).
+portal_codes = Table(
+    "portal_codes", metadata,
+    Column("assignment", String(64), primary_key=True),
+    Column("student_id", String(64), primary_key=True),
+    Column("code", String(12), nullable=False),
+)
+
 levels = Table(
     "levels", metadata,
     Column("assignment", String(64), primary_key=True),
@@ -116,6 +124,15 @@ class Store:
             if level_rows:
                 conn.execute(levels.insert(), [{**r, "assignment": assignment, "student_id": student_id}
                                                for r in level_rows])
+
+    def set_codes(self, assignment: str, codes: dict[str, str]) -> None:
+        """Give these students these portal codes for ``assignment`` (earlier codes of theirs are replaced)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(portal_codes).where(portal_codes.c.assignment == assignment,
+                                                    portal_codes.c.student_id.in_(list(codes))))
+            if codes:
+                conn.execute(portal_codes.insert(), [{"assignment": assignment, "student_id": sid, "code": code}
+                                                     for sid, code in codes.items()])
 
     def replace_problems(self, assignment: str, rows: list[dict[str, str]]) -> None:
         now = datetime.now(UTC)

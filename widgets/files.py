@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .renderers import CSS
+from .renderers import CSS, _text
 
 ICONS = {".png": "🖼️", ".jpg": "🖼️", ".jpeg": "🖼️", ".gif": "🖼️", ".txt": "📄", ".md": "📄", ".csv": "📊",
          ".xlsx": "📊", ".pdf": "📕", ".docx": "📝", ".mp3": "🎵", ".wav": "🎵", ".mp4": "🎬", ".py": "🐍"}
@@ -91,7 +91,7 @@ class FilesWidget:
         self.new_folder.add_class("nls-text")
         create = w.Button(description="Tạo thư mục", icon="folder").add_class("nls-keep")
         create.on_click(self._create)
-        prompt = w.HTML(f"<div class='nls-prompt'>{html.escape(work['prompt']['vi'])}</div>")
+        prompt = w.HTML(f"<div class='nls-prompt'>{_text(work['prompt'])}</div>")
         self.box = w.VBox([w.HTML(f"<style>{CSS}</style>"), prompt, w.HBox([self.new_folder, create]),
                            self.rows, self.status]).add_class("nls-item")
         self.refresh()

@@ -1,0 +1,156 @@
+"""The student portal: access codes and slips, a sitting that survives refreshes and two tabs, submission
+through nbgrader's exchange graded exactly like a JupyterLab sitting; and the page itself in Chromium."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from nanglucso.widgets.portal import PortalApp
+from playwright.sync_api import expect
+
+from nanglucso.grade import grade
+from nanglucso.portal import ALPHABET, issue_codes, login, workspace
+from nanglucso.release import build, release
+from nanglucso.slips import write_slips
+from nanglucso.store import Store, item_scores
+from nanglucso.student import fetch, submit
+
+from .browser import chromium_page, voila
+from .conftest import BLUEPRINT
+from .test_roundtrip import STRONG, sit_in_kernel
+
+KIT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def released(course):
+    built = build(course, BLUEPRINT)
+    release(course, built.assignment)
+    return course, built.assignment
+
+
+def test_codes_are_distinct_kept_and_renewed_and_slips_print(released, tmp_path):
+    course, assignment = released
+    rows = issue_codes(course, assignment)
+    assert [r["full_name"] for r in rows] == ["Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu"]  # class order
+    codes = [r["code"] for r in rows]
+    assert len(set(codes)) == 3 and all(len(c) == 5 and set(c) <= set(ALPHABET) for c in codes)
+    assert [r["code"] for r in issue_codes(course, assignment)] == codes  # reprinting keeps the codes
+    assert [r["code"] for r in issue_codes(course, assignment, "6A2", renew=True)][0] != codes[2]
+    pdf = write_slips(rows, tmp_path / "phieu.pdf", "Bài thử", "Trường THCS Thử nghiệm")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5_000
+    with pytest.raises(Exception, match="chưa được phát"):
+        issue_codes(course, "khong-co")
+
+
+def test_login_forgives_case_and_spaces_but_not_the_wrong_class(released):
+    course, assignment = released
+    code = {r["student_id"]: r["code"] for r in issue_codes(course, assignment)}["HS001"]
+    assert login(course, assignment, "6A1", f" {code[:2].lower()} {code[2:]} ").student_id == "HS001"
+    assert login(course, assignment, "6A2", code) is None
+    assert login(course, assignment, "6A1", "AAAAA") is None
+    assert login(course, assignment, "6A1", "") is None
+
+
+def _enter(app: PortalApp, class_name: str, code: str) -> None:
+    app.klass.value = class_name
+    app.code.value = code
+    app.try_login()
+    app.open_sitting()
+
+
+def test_a_portal_sitting_survives_refreshes_and_grades_like_jupyterlab(released, tmp_path):
+    course, assignment = released
+    codes = {r["student_id"]: r["code"] for r in issue_codes(course, assignment)}
+    app = PortalApp(course)
+    app.klass.value = "6A1"
+    app.code.value = "ZZZZZ"
+    app.try_login()
+    assert "Mã chưa đúng" in app.message.value and app.pupil is None
+    _enter(app, "6A1", codes["HS001"])
+    assert app.n == 0 and "Nguyễn Văn An" in app.screen.children[0].value
+    first = app.order[0]
+    exec(STRONG, {"bai": app.sitting})  # every widget question answered as in the round-trip test
+    # A refresh: a new page (a new kernel) and the code typed again; nothing lost, review shows all done.
+    again = PortalApp(course)
+    _enter(again, "6A1", codes["HS001"])
+    assert again.answered() >= set(again.order) - {first} and again.sitting.saved
+    again.show_review()
+    assert "Em đã trả lời tất cả các câu" in again.screen.children[1].value
+    again.confirm()
+    again.submit()
+    assert "Em đã nộp bài" in again.screen.children[0].value
+    # The same answers given in JupyterLab by another pupil.
+    home = tmp_path / "homes" / "HS002"
+    folder = fetch(course, home, assignment, "HS002")
+    sit_in_kernel(folder, "HS002", STRONG, None)
+    submit(course, home, assignment, "HS002")
+    report = grade(course, assignment)
+    assert report.problems == []
+    store = Store(course.db_url)
+    portal = {r["item_id"]: r["score"] for r in store.rows(item_scores, student_id="HS001")}
+    lab = {r["item_id"]: r["score"] for r in store.rows(item_scores, student_id="HS002")}
+    assert portal == lab and sum(portal.values()) == 7  # all right but the code task, which needs JupyterLab
+
+
+def test_two_tabs_answering_at_once_lose_nothing(released):
+    course, assignment = released
+    issue_codes(course, assignment)
+    folder = workspace(course, assignment, "HS003")
+    from nanglucso.widgets import Assessment
+
+    tabs = [Assessment("bai_danh_gia", folder, "HS003") for _ in range(2)]
+    ids = list(tabs[0].items)
+
+    def answer(tab: Assessment, item_ids: list[str]) -> None:
+        for _ in range(20):
+            for item_id in item_ids:
+                tab.save(item_id, f"trả lời {item_id}")
+
+    threads = [threading.Thread(target=answer, args=(tabs[k], ids[k::2])) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    from nanglucso.responses import read_responses
+
+    assert set(read_responses(tabs[0].path)) == set(ids)
+
+
+def test_portal_in_chromium_refresh_then_submit(released):
+    course, assignment = released
+    code = {r["student_id"]: r["code"] for r in issue_codes(course, assignment)}["HS003"]
+    app = KIT / "voila_apps" / "cong_hoc_sinh.ipynb"
+    with voila(app, env={"NANGLUCSO_COURSE": str(course.root)}) as url, chromium_page(height=1300) as page:
+
+        def log_in() -> None:
+            page.goto(url)
+            page.get_by_role("button", name="Vào bài").wait_for(timeout=90_000)
+            page.locator("select").nth(1).select_option(label="6A2")
+            page.get_by_placeholder("Mã trên phiếu").fill(code.lower())
+            page.get_by_role("button", name="Vào bài").click()
+            page.get_by_text("Lê Minh Châu").first.wait_for(timeout=30_000)
+            page.get_by_role("button", name="Đúng, em vào làm bài").click()
+
+        log_in()
+        page.get_by_text("câu 1/").wait_for(timeout=30_000)
+        page.get_by_placeholder("Gõ câu trả lời của em vào đây").fill("quốc gia")
+        page.get_by_text("Đã lưu câu trả lời").wait_for(timeout=30_000)
+        page.reload()  # a refresh: new kernel, the pupil logs in again
+        log_in()
+        # Back at the first unanswered question, with one answer kept.
+        page.get_by_text("câu 2/").wait_for(timeout=30_000)
+        expect(page.get_by_text("đã trả lời 1")).to_be_visible()
+        page.get_by_role("button", name="Câu trước").click()
+        expect(page.get_by_placeholder("Gõ câu trả lời của em vào đây")).to_have_value("quốc gia")
+        page.get_by_role("button", name="Xem lại và nộp bài").click()
+        page.get_by_text("câu em chưa trả lời").wait_for(timeout=30_000)
+        page.screenshot(path=str(KIT / "test-artifacts" / "cong_hoc_sinh_xem_lai.png"), full_page=True)
+        page.get_by_role("button", name="Nộp bài").click()
+        page.get_by_role("button", name="Chắc chắn, nộp bài").click()
+        page.get_by_text("Em đã nộp bài lúc").wait_for(timeout=60_000)
+    grade(course, assignment)
+    scores = {r["item_id"]: r["score"] for r in Store(course.db_url).rows(item_scores, student_id="HS003")}
+    assert scores["T-1.1-TC1-st"] == 1 and sum(v or 0 for v in scores.values()) == 1

@@ -1,0 +1,170 @@
+"""The student portal page: class, code, name check, then one large question at a time, review, submit.
+
+Every answer goes to the pupil's responses file the moment it is given (the same renderers and the same
+file as in JupyterLab), so a refresh, a closed tab or a dead kernel costs nothing: the pupil types the code
+again and comes back to the first unanswered question with every answer in place.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+import ipywidgets as w
+
+from nanglucso.portal import hand_in, login, portal_assignments, portal_classes, workspace
+
+from .renderers import CSS, RENDERERS
+from .session import ITEMS_SUFFIX, Assessment
+
+STARTED = ".portal_started"
+
+
+def _button(label: str, icon: str = "", style: str = "") -> w.Button:
+    b = w.Button(description=label, icon=icon, button_style=style, layout=w.Layout(width="auto", height="56px"))
+    return b.add_class("nls-keep")
+
+
+class PortalApp:
+    def __init__(self, course: Any):
+        self.course = course
+        self.pupil: Any = None
+        self.sitting: Assessment | None = None
+        self.order: list[str] = []
+        self.n = 0
+        self.message = w.HTML("")
+        self.screen = w.VBox()
+        self.box = w.VBox([w.HTML(f"<style>{CSS}</style>"), self.screen, self.message]).add_class("nls-portal")
+        self.show_login()
+
+    # -- login ---------------------------------------------------------------------------------------
+    def show_login(self, *_: Any) -> None:
+        assignments = portal_assignments(self.course)
+        self.message.value = ""
+        if not assignments:
+            self.screen.children = [w.HTML("<div class='nls-prompt'>Chưa có bài nào mở trên cổng. "
+                                           "Em chờ thầy cô nhé.</div>")]
+            return
+        self.assignment = w.Dropdown(options=assignments, description="Bài:").add_class("nls-menu")
+        self.klass = w.Dropdown(options=portal_classes(self.course, assignments[0]),
+                                description="Lớp:").add_class("nls-menu")
+        self.assignment.observe(lambda ch: setattr(self.klass, "options",
+                                                   portal_classes(self.course, ch["new"])), names="value")
+        self.code = w.Text(placeholder="Mã trên phiếu", description="Mã của em:",
+                           layout=w.Layout(width="320px")).add_class("nls-text")
+        go = _button("Vào bài", "sign-in", "primary")
+        go.on_click(self.try_login)
+        self.screen.children = [w.HTML("<div class='nls-prompt'>Chọn lớp của em và gõ mã trên phiếu.</div>"),
+                                self.assignment, self.klass, self.code, go]
+
+    def try_login(self, *_: Any) -> None:
+        pupil = login(self.course, self.assignment.value, self.klass.value or "", self.code.value)
+        if pupil is None:
+            self.message.value = ("<div class='nls-error'>Mã chưa đúng. Em xem lại phiếu (chữ in hoa, không có "
+                                  "số 0 và số 1) hoặc hỏi thầy cô.</div>")
+            return
+        self.pupil = pupil
+        self.message.value = ""
+        yes, no = _button("Đúng, em vào làm bài", "check", "success"), _button("Không phải em", "times")
+        yes.on_click(self.open_sitting)
+        no.on_click(self.show_login)
+        self.screen.children = [w.HTML(f"<div class='nls-prompt'>Em là <b>{html.escape(pupil.full_name)}</b>, "
+                                       f"lớp <b>{html.escape(pupil.class_name)}</b>?</div>"), w.HBox([yes, no])]
+
+    # -- answering -----------------------------------------------------------------------------------
+    def open_sitting(self, *_: Any) -> None:
+        folder = workspace(self.course, self.assignment.value, self.pupil.student_id)
+        notebook = next(folder.glob(f"*{ITEMS_SUFFIX}")).name[: -len(ITEMS_SUFFIX)]
+        self.sitting = Assessment(notebook, folder, self.pupil.student_id)
+        manifest = json.loads((folder / f"{notebook}{ITEMS_SUFFIX}").read_text(encoding="utf-8"))
+        self.minutes = int(manifest.get("time_limit_minutes") or 0)
+        started = folder / STARTED
+        if not started.exists():
+            started.write_text(str(time.time()), encoding="utf-8")
+        self.started = float(started.read_text(encoding="utf-8") or time.time())
+        # Code tasks and checks of practical work need JupyterLab; the portal shows every widget question.
+        self.order = [i for i, item in self.sitting.items.items() if item["type"] in RENDERERS]
+        answered = self.answered()
+        self.n = next((k for k, i in enumerate(self.order) if i not in answered), 0)
+        self.show_question()
+
+    def answered(self) -> set[str]:
+        from nanglucso.responses import read_responses
+
+        try:
+            return {k for k, v in read_responses(self.sitting.path).items() if v not in (None, "", [], {})}
+        except Exception:  # noqa: BLE001 - a damaged file is reported by the widgets themselves
+            return set()
+
+    def _head(self) -> w.HTML:
+        done = len(self.answered() & set(self.order))
+        left = ""
+        if self.minutes:
+            remaining = max(0, int(self.minutes - (time.time() - self.started) / 60))
+            left = f" · còn khoảng <b>{remaining} phút</b>"
+        return w.HTML(f"<div class='nls-head'>{html.escape(self.pupil.full_name)} · {self.pupil.class_name} · "
+                      f"câu {self.n + 1}/{len(self.order)} · đã trả lời {done}{left}</div>")
+
+    def show_question(self, *_: Any) -> None:
+        item_id = self.order[self.n]
+        back, forward = _button("◀ Câu trước"), _button("Câu tiếp ▶", style="primary")
+        review = _button("Xem lại và nộp bài", "list")
+        back.disabled = self.n == 0
+        back.on_click(lambda *_: self.go(-1))
+        forward.on_click(lambda *_: self.go(+1))
+        review.on_click(self.show_review)
+        if self.n == len(self.order) - 1:
+            forward.layout.display = "none"
+        self.screen.children = [self._head(), self.sitting.show(item_id), w.HBox([back, forward, review])]
+
+    def go(self, step: int) -> None:
+        self.n = min(max(self.n + step, 0), len(self.order) - 1)
+        self.show_question()
+
+    # -- review and submit ---------------------------------------------------------------------------
+    def show_review(self, *_: Any) -> None:
+        answered = self.answered()
+        buttons = []
+        for k, item_id in enumerate(self.order):
+            ok = item_id in answered
+            b = w.Button(description=f"{k + 1} {'✓' if ok else '…'}", button_style="success" if ok else "warning",
+                         layout=w.Layout(width="72px", height="48px"))
+            b.on_click(lambda *_, k=k: self.jump(k))
+            buttons.append(b)
+        missing = len(self.order) - len(answered & set(self.order))
+        note = (f"<div class='nls-error'>Còn {missing} câu em chưa trả lời (màu vàng). Bấm vào số câu để làm.</div>"
+                if missing else "<div class='nls-saved'>Em đã trả lời tất cả các câu.</div>")
+        submit = _button("Nộp bài", "paper-plane", "danger")
+        submit.on_click(self.confirm)
+        back = _button("Tiếp tục làm bài")
+        back.on_click(self.show_question)
+        self.screen.children = [w.HTML("<div class='nls-prompt'>Xem lại bài làm</div>"), w.HTML(note),
+                                w.Box(buttons, layout=w.Layout(flex_flow="row wrap")), w.HBox([back, submit])]
+
+    def jump(self, k: int) -> None:
+        self.n = k
+        self.show_question()
+
+    def confirm(self, *_: Any) -> None:
+        yes, no = _button("Chắc chắn, nộp bài", "check", "danger"), _button("Chưa, quay lại")
+        yes.on_click(self.submit)
+        no.on_click(self.show_review)
+        self.screen.children = [w.HTML("<div class='nls-prompt'>Em chắc chắn muốn nộp bài? Nộp xong vẫn có thể "
+                                       "vào lại để sửa và nộp lại trước khi thầy cô thu bài.</div>"),
+                                w.HBox([yes, no])]
+
+    def submit(self, *_: Any) -> None:
+        try:
+            hand_in(self.course, self.assignment.value, self.pupil.student_id)
+        except Exception as exc:  # noqa: BLE001 - shown to the pupil; the answers stay on disk
+            self.message.value = (f"<div class='nls-error'>Chưa nộp được ({html.escape(str(exc))}). Bài làm của "
+                                  "em vẫn được giữ nguyên; em báo thầy cô nhé.</div>")
+            return
+        at = datetime.now().strftime("%H:%M")
+        again = _button("Về trang đầu")
+        again.on_click(self.show_login)
+        self.screen.children = [w.HTML(f"<div class='nls-prompt'>✅ Em đã nộp bài lúc <b>{at}</b>. "
+                                       "Cảm ơn em! Em có thể đóng trang này.</div>"), again]
