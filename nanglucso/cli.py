@@ -403,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--app", choices=["ket-qua", "luyen-tap", "cong-hoc-sinh"], default="ket-qua",
                    help="ket-qua: kết quả cho giáo viên; luyen-tap: học sinh tự luyện, có phản hồi từng câu; "
                         "cong-hoc-sinh: cổng làm bài cho học sinh (vào bằng mã trên phiếu)")
+    p.set_defaults(handler=cmd_serve)
 
     portal = sub.add_parser("portal", help="cổng làm bài trên trình duyệt").add_subparsers(
         dest="portal_command", metavar="LỆNH")
@@ -412,7 +413,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--renew", action="store_true", help="cấp mã mới thay mã cũ")
     p.add_argument("--pdf", metavar="TỆP.pdf", help="tệp phiếu (mặc định: phieu_<bài>.pdf trong khoá học)")
     p.set_defaults(handler=cmd_portal_codes)
-    p.set_defaults(handler=cmd_serve)
     return parser
 
 

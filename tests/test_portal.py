@@ -154,3 +154,18 @@ def test_portal_in_chromium_refresh_then_submit(released):
     grade(course, assignment)
     scores = {r["item_id"]: r["score"] for r in Store(course.db_url).rows(item_scores, student_id="HS003")}
     assert scores["T-1.1-TC1-st"] == 1 and sum(v or 0 for v in scores.values()) == 1
+
+
+def test_portal_codes_command_prints_codes_and_writes_slips(released):
+    import subprocess
+    import sys
+
+    course, assignment = released
+    out = subprocess.run([sys.executable, "-m", "nanglucso.cli", "portal", "codes", assignment, "--class", "6A1",
+                          "--course", str(course.root)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "Nguyễn Văn An" in out.stdout and "Lê Minh Châu" not in out.stdout
+    assert (course.root / f"phieu_{assignment}.pdf").read_bytes()[:5] == b"%PDF-"
+    bad = subprocess.run([sys.executable, "-m", "nanglucso.cli", "portal", "codes", "chua-phat",
+                          "--course", str(course.root)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "chưa được phát" in bad.stderr
