@@ -93,8 +93,8 @@ def _header(sel: Selection) -> str:
     )
 
 
-def _grade_cell(gid: str, n: int | str, hidden: str, points: float) -> Any:
-    test = (f"# Ô chấm điểm tự động của câu {n}. Không sửa ô này.\n"
+def _grade_cell(gid: str, label: str, hidden: str, points: float) -> Any:
+    test = (f"# Ô chấm điểm tự động của {label}. Không sửa ô này.\n"
             f"### BEGIN HIDDEN TESTS\n{hidden.rstrip()}\n### END HIDDEN TESTS")
     return _cell("code", test, gid, _meta(gid, grade=True, points=points))
 
@@ -115,9 +115,9 @@ def _item_cells(item: Any, gid: str, n: int, nb_name: str) -> list[Any]:
         return [_cell("markdown", f"### Câu {n} ({item.points:g} điểm)\n\n{item.prompt.vi}", f"p_{gid}",
                       _meta(f"p_{gid}")),
                 _solution_cell(gid, item.starter, item.solution),
-                _grade_cell(gid, n, item.tests, item.points)]
+                _grade_cell(gid, f"câu {n}", item.tests, item.points)]
     return [_cell("code", f'bai.show("{item.id}")', f"w_{gid}", _meta(f"w_{gid}")),
-            _grade_cell(gid, n, _score_call(nb_name, item.id, item.key_spec()), item.points)]
+            _grade_cell(gid, f"câu {n}", _score_call(nb_name, item.id, item.key_spec()), item.points)]
 
 
 def _mark_scheme(step: WrittenStep, rubric: Rubric | None) -> str:
@@ -126,7 +126,7 @@ def _mark_scheme(step: WrittenStep, rubric: Rubric | None) -> str:
             f"**Bài mẫu:** {step.example.strip()}")
 
 
-def _task_cells(task: Task, k: int, numbered: int, nb_name: str, public: list[dict[str, Any]],
+def _task_cells(task: Task, k: int, nb_name: str, public: list[dict[str, Any]],
                 works: dict[str, dict[str, Any]], rubric: Rubric | None) -> list[Any]:
     """The cells of one practical task; appends its criteria to ``public`` and its file widgets to ``works``."""
     tid = grade_id(task.id)
@@ -158,7 +158,7 @@ def _task_cells(task: Task, k: int, numbered: int, nb_name: str, public: list[di
             cells.append(_solution_cell(gid, step.starter, step.solution))
             continue
         crit = criteria[sid]
-        n = numbered + len([p for p in public if p.get("task") == task.id]) + 1
+        n = len([p for p in public if p["type"] != "check"]) + 1  # as the pupil sees the questions numbered
         if isinstance(step, ItemStep):
             data = {**crit.item.public(), "task": task.id}
             if data.get("image"):
@@ -171,7 +171,7 @@ def _task_cells(task: Task, k: int, numbered: int, nb_name: str, public: list[di
             hidden = (f"# Tiêu chí: {step.criterion.vi}\n"
                       f"from nanglucso.task_checks import *  # noqa: F403\n"
                       f'TASK = task_folder("{task.id}")\n{step.tests.rstrip()}')
-            cells.append(_grade_cell(gid, f"{n} (bài thực hành {k})", hidden, step.points))
+            cells.append(_grade_cell(gid, f"tiêu chí '{step.id}' của bài thực hành {k}", hidden, step.points))
         elif isinstance(step, WrittenStep):
             public.append({"id": crit.id, "type": "written", "task": task.id, "competency": task.competency,
                            "level": step.level, "points": step.points, "max_length": step.max_length,
@@ -217,7 +217,7 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank, tasks: TaskB
     works: dict[str, dict[str, Any]] = {}
     task_rows: list[dict[str, Any]] = []
     for k, task in enumerate(sel.tasks, start=1):
-        cells += _task_cells(task, k, len(public), nb_name, public, works, tasks.rubrics.get(task.id))
+        cells += _task_cells(task, k, nb_name, public, works, tasks.rubrics.get(task.id))
         task_rows.append({"id": task.id, "title": task.title.vi, "competency": task.competency,
                           "band": task.band, "folder": task.id if tasks.work_folder(task.id) else None})
         images += [(p, f"{task.id}/{p.name}") for p in tasks.media(task.id)]

@@ -14,8 +14,6 @@ import ipywidgets as w
 
 from .renderers import CSS, _text
 
-ICONS = {".png": "🖼️", ".jpg": "🖼️", ".jpeg": "🖼️", ".gif": "🖼️", ".txt": "📄", ".md": "📄", ".csv": "📊",
-         ".xlsx": "📊", ".pdf": "📕", ".docx": "📝", ".mp3": "🎵", ".wav": "🎵", ".mp4": "🎬", ".py": "🐍"}
 HIDDEN = (".", "__")
 
 
@@ -101,10 +99,10 @@ class FilesWidget:
         rows = []
         for rel in list_files(self.root):
             folder, _, name = rel.rpartition("/")
-            icon = ICONS.get(Path(rel).suffix.lower(), "📄")
-            label = w.HTML(f"<span class='nls-file'>{icon} {html.escape(rel)}</span>",
+            label = w.HTML(f"<span class='nls-file'>{html.escape(rel)}</span>",
                            layout=w.Layout(width="34%"))
-            menu = w.Dropdown(options=[(f"📁 {f}" if f else "📁 (thư mục gốc)", f) for f in folders], value=folder,
+            # Plain text labels: a lab PC's browser may have no emoji font.
+            menu = w.Dropdown(options=[(f"{f}/" if f else "(thư mục gốc)", f) for f in folders], value=folder,
                               layout=w.Layout(width="28%")).add_class("nls-menu")
             box = w.Text(value=name, layout=w.Layout(width="26%")).add_class("nls-text")
             go = w.Button(description="Chuyển", layout=w.Layout(width="12%")).add_class("nls-move")

@@ -32,7 +32,9 @@ class Assessment:
         public = json.loads((self.folder / f"{notebook}{ITEMS_SUFFIX}").read_text(encoding="utf-8"))
         self.title = public.get("title", "")
         self.items: dict[str, dict] = {item["id"]: item for item in public["items"]}
-        self.numbers = {item_id: n for n, item_id in enumerate(self.items, start=1)}
+        # Questions are numbered as the pupil sees them: a task's automatic checks have no card.
+        shown = [i for i, item in self.items.items() if item["type"] != "check"]
+        self.numbers = {item_id: n for n, item_id in enumerate(shown, start=1)}
         self.works: dict[str, dict] = public.get("works", {})
         self.path = responses_path(self.folder, notebook)
         self.warning = ""
