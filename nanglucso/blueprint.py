@@ -81,6 +81,12 @@ def _level_of(section: Section, grade: int, fw: Framework) -> str:
     return fw.level(section.level).code
 
 
+def _codes(section: Section | TaskSection, fw: Framework) -> list[str]:
+    """The competency codes a section names, narrowed to its domains."""
+    codes = [c.code for c in fw.competencies] if section.competencies == "all" else list(section.competencies)
+    return [c for c in codes if fw.domain_of(c) in section.domains] if section.domains else codes
+
+
 def _band_of(section: TaskSection, grade: int, fw: Framework) -> str | None:
     if section.band in BANDS:
         return section.band
@@ -94,11 +100,8 @@ def _select_tasks(bp: Blueprint, tasks: TaskBank, fw: Framework, where: Path,
                   exclude: frozenset[str]) -> tuple[list[Any], list[Problem]]:
     chosen: dict[str, Any] = {}
     problems: list[Problem] = []
-    all_codes = [c.code for c in fw.competencies]
     for n, section in enumerate(bp.tasks, start=1):
-        codes = all_codes if section.competencies == "all" else list(section.competencies)
-        if section.domains:
-            codes = [c for c in codes if fw.domain_of(c) in section.domains]
+        codes = _codes(section, fw)
         band = _band_of(section, bp.grade, fw)
         if band is None:
             problems.append(Problem(where, None, f"bài thực hành, phần {n}: lớp {bp.grade} không có trình độ "
@@ -128,9 +131,7 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
     problems: list[Problem] = []
     all_codes = [c.code for c in fw.competencies]
     for n, section in enumerate(bp.sections, start=1):
-        codes = all_codes if section.competencies == "all" else list(section.competencies)
-        if section.domains:
-            codes = [c for c in codes if fw.domain_of(c) in section.domains]
+        codes = _codes(section, fw)
         try:
             level = _level_of(section, bp.grade, fw)
         except KeyError:

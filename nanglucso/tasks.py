@@ -314,6 +314,20 @@ def _task_problems(task: Task, doc: Any, folder: Path, fw: Framework) -> list[Pr
     return problems
 
 
+def _read(path: Path, adapter: TypeAdapter, problems: list[Problem]) -> tuple[Any, Any]:
+    """(document, validated object) of one YAML file; (doc or None, None) with its problems recorded."""
+    try:
+        doc = load_yaml(path)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None, None
+    try:
+        return doc, adapter.validate_python(doc.data)
+    except ValidationError as exc:
+        problems.extend(problems_from_validation(doc, exc))
+        return doc, None
+
+
 def load_tasks(root: Path | None = None, rubrics: Path | None = None, fw: Framework | None = None) -> TaskBank:
     """Load and check every task under ``root`` and its rubrics; raise ContentError listing every problem.
 
@@ -325,14 +339,8 @@ def load_tasks(root: Path | None = None, rubrics: Path | None = None, fw: Framew
     fw = fw or load_framework()
     bank, problems = TaskBank(), []
     for path in sorted(root.rglob("task.yaml")) if root.is_dir() else []:
-        try:
-            doc = load_yaml(path)
-            task = _TASK.validate_python(doc.data)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(doc, exc))
+        doc, task = _read(path, _TASK, problems)
+        if task is None:
             continue
         if task.id in bank.tasks:
             problems.append(Problem(path, doc.line_of(("id",)), f"mã bài '{task.id}' trùng với "
@@ -342,14 +350,8 @@ def load_tasks(root: Path | None = None, rubrics: Path | None = None, fw: Framew
         bank.tasks[task.id] = task
         bank.folder[task.id] = path.parent
     for path in sorted(rubrics.glob("*.y*ml")) if rubrics.is_dir() else []:
-        try:
-            doc = load_yaml(path)
-            rubric = _RUBRIC.validate_python(doc.data)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
-        except ValidationError as exc:
-            problems.extend(problems_from_validation(doc, exc))
+        doc, rubric = _read(path, _RUBRIC, problems)
+        if rubric is None:
             continue
         task = bank.tasks.get(rubric.task)
         if task is None and partial and path.stem == rubric.task:
