@@ -34,6 +34,8 @@ def ensure_env() -> Path:
         print("Cài nanglucso và các thư viện (lần đầu mất khoảng một phút)…", flush=True)
         subprocess.check_call([str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
         subprocess.check_call([str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
+        # JupyterLab opens in Vietnamese (the language pack is a dependency).
+        subprocess.check_call([str(python), "-m", "nanglucso.lab_locale"], stdout=subprocess.DEVNULL)
         stamp.write_text(wanted)
     return python
 

@@ -169,3 +169,37 @@ def test_portal_codes_command_prints_codes_and_writes_slips(released):
     bad = subprocess.run([sys.executable, "-m", "nanglucso.cli", "portal", "codes", "chua-phat",
                           "--course", str(course.root)], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "chưa được phát" in bad.stderr
+
+
+def test_a_killed_kernel_between_two_answers_loses_neither(released, tmp_path):
+    import os
+    import signal
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from nanglucso.responses import read_responses
+
+    course, assignment = released
+    folder = fetch(course, tmp_path / "hs", assignment, "HS001")
+    nb = nbformat.read(str(folder / "bai_danh_gia.ipynb"), as_version=4)
+
+    def answer_in_a_new_kernel(driver: str, kill: bool) -> None:
+        work = nbformat.from_dict(nb)  # the kernel's copy; the notebook file is not rewritten
+        cell = nbformat.v4.new_code_cell(driver)
+        work.cells.append(cell)
+        client = NotebookClient(work, kernel_name="python3", timeout=120,
+                                resources={"metadata": {"path": str(folder)}})
+        with client.setup_kernel(env={"NANGLUCSO_STUDENT": "HS001"}):
+            setup = next(i for i, c in enumerate(work.cells) if c.cell_type == "code")
+            client.execute_cell(work.cells[setup], setup)
+            client.execute_cell(cell, len(work.cells) - 1)
+            assert not [o for o in cell.outputs if o.output_type == "error"], cell.outputs
+            if kill:  # the kernel dies at once, as on a power cut or an out-of-memory kill
+                os.kill(client.km.provisioner.process.pid, signal.SIGKILL)
+                client.km.provisioner.process.wait()
+
+    answer_in_a_new_kernel('bai.widget("T-4.2-TC1-sc").buttons["b"].value = True', kill=True)
+    answer_in_a_new_kernel('bai.widget("T-4.2-CB2-tf").buttons["false"].value = True', kill=False)
+    saved = read_responses(folder / "bai_danh_gia.responses.json")
+    assert saved["T-4.2-TC1-sc"] == "b" and saved["T-4.2-CB2-tf"] is False
