@@ -203,3 +203,28 @@ def test_a_killed_kernel_between_two_answers_loses_neither(released, tmp_path):
     answer_in_a_new_kernel('bai.widget("T-4.2-CB2-tf").buttons["false"].value = True', kill=False)
     saved = read_responses(folder / "bai_danh_gia.responses.json")
     assert saved["T-4.2-TC1-sc"] == "b" and saved["T-4.2-CB2-tf"] is False
+
+
+def test_questions_are_read_aloud_for_grades_1_to_3(released):
+    import os
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI has no espeak-ng: .ci/run must install Debian's espeak-ng package")
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    from nanglucso.speech import speak
+
+    wav = speak("Bố nhờ em gom hai ứng dụng vào thư mục giấy tờ.")
+    assert wav[:4] == b"RIFF" and len(wav) > 20_000
+    course, assignment = released
+    codes = {r["student_id"]: r["code"] for r in issue_codes(course, assignment)}
+    app = PortalApp(course)
+    _enter(app, "6A1", codes["HS001"])
+    labels = [getattr(c, "description", "") for c in app.screen.children]
+    assert "Nghe đọc câu hỏi" not in labels  # grade 6 reads for itself
+    app.grade = 2
+    app.show_question()
+    listen = next(c for c in app.screen.children if getattr(c, "description", "") == "Nghe đọc câu hỏi")
+    listen.click()
+    assert app.audio.children[0].value[:4] == b"RIFF"

@@ -16,6 +16,8 @@ from typing import Any
 import ipywidgets as w
 
 from nanglucso.portal import hand_in, login, portal_assignments, portal_classes, workspace
+from nanglucso.speech import available as speech_available
+from nanglucso.speech import speak
 
 from .renderers import CSS, RENDERERS
 from .session import ITEMS_SUFFIX, Assessment
@@ -81,6 +83,7 @@ class PortalApp:
         self.sitting = Assessment(notebook, folder, self.pupil.student_id)
         manifest = json.loads((folder / f"{notebook}{ITEMS_SUFFIX}").read_text(encoding="utf-8"))
         self.minutes = int(manifest.get("time_limit_minutes") or 0)
+        self.grade = int(manifest.get("grade") or 0)
         started = folder / STARTED
         if not started.exists():
             started.write_text(str(time.time()), encoding="utf-8")
@@ -118,7 +121,22 @@ class PortalApp:
         review.on_click(self.show_review)
         if self.n == len(self.order) - 1:
             forward.layout.display = "none"
-        self.screen.children = [self._head(), self.sitting.show(item_id), w.HBox([back, forward, review])]
+        parts = [self._head(), self.sitting.show(item_id)]
+        if self.grade and self.grade <= 3 and speech_available():
+            self.audio = w.VBox()
+            listen = _button("Nghe đọc câu hỏi", "volume-up")
+            listen.on_click(lambda *_: self.read_aloud(item_id))
+            parts += [listen, self.audio]
+        self.screen.children = [*parts, w.HBox([back, forward, review])]
+
+    def read_aloud(self, item_id: str) -> None:
+        """Speak the question and its choices in the order this pupil sees them."""
+        renderer = self.sitting.widget(item_id)
+        words = [f"Câu {self.n + 1}.", renderer.item["prompt"]["vi"]]
+        words += [b.description for b in getattr(renderer, "buttons", {}).values()]
+        wav = speak(" ".join(words))
+        if wav:
+            self.audio.children = [w.Audio(value=wav, format="wav", autoplay=True, controls=True)]
 
     def go(self, step: int) -> None:
         self.n = min(max(self.n + step, 0), len(self.order) - 1)
