@@ -124,6 +124,17 @@ def test_portal_in_chromium_refresh_then_submit(released):
     code = {r["student_id"]: r["code"] for r in issue_codes(course, assignment)}["HS003"]
     app = KIT / "voila_apps" / "cong_hoc_sinh.ipynb"
     with voila(app, env={"NANGLUCSO_COURSE": str(course.root)}) as url, chromium_page(height=1300) as page:
+        import urllib.error
+        import urllib.request
+
+        # No notebook source, no file of the course, no other pupil's answers over HTTP.
+        for path in ("voila/files/cong_hoc_sinh.ipynb", "api/contents", f"voila/files/{course.root}/nanglucso.db",
+                     "voila/files/../../nanglucso.db", f"files/portal/HS001/{assignment}/bai_danh_gia.responses.json"):
+            try:
+                status = urllib.request.urlopen(url + path, timeout=30).status
+            except urllib.error.HTTPError as exc:
+                status = exc.code
+            assert status in (403, 404), (path, status)
 
         def log_in() -> None:
             page.goto(url)
