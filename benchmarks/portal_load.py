@@ -53,16 +53,17 @@ def kernel_rss_mb(parent: int) -> list[float]:
     return out
 
 
-async def pupil(browser, url: str, row: dict, items: int, log: dict) -> None:
+async def pupil(browser, url: str, row: dict, items: int, log: dict, delay: float) -> None:
+    await asyncio.sleep(delay)  # pupils sit down within the ramp, not all in the same millisecond
     page = await browser.new_page(viewport={"width": 1100, "height": 1000})
     t0 = time.monotonic()
-    await page.goto(url, timeout=600_000)
-    await page.get_by_role("button", name="Vào bài").wait_for(timeout=600_000)
+    await page.goto(url, timeout=1_800_000)
+    await page.get_by_role("button", name="Vào bài").wait_for(timeout=1_800_000)
     await page.locator("select").nth(1).select_option(label=row["class_name"])
     await page.get_by_placeholder("Mã trên phiếu").fill(row["code"])
     await page.get_by_role("button", name="Vào bài").click()
-    await page.get_by_role("button", name="Đúng, em vào làm bài").click(timeout=600_000)
-    await page.get_by_text("câu 1/").wait_for(timeout=600_000)
+    await page.get_by_role("button", name="Đúng, em vào làm bài").click(timeout=1_800_000)
+    await page.get_by_text("câu 1/").wait_for(timeout=1_800_000)
     log["first"].append(time.monotonic() - t0)
     given = 0
     for n in range(items):
@@ -76,17 +77,17 @@ async def pupil(browser, url: str, row: dict, items: int, log: dict) -> None:
             await card.locator("select").first.select_option(index=1)
         else:
             await card.locator(".nls-keep").first.click()
-        await card.get_by_text("Đã lưu câu trả lời").wait_for(timeout=600_000)
+        await card.get_by_text("Đã lưu câu trả lời").wait_for(timeout=1_800_000)
         log["save"].append(time.monotonic() - t1)
         given += 1
         if n < items - 1:
             await page.get_by_role("button", name="Câu tiếp ▶").click()
-            await page.get_by_text(f"câu {n + 2}/").wait_for(timeout=600_000)
+            await page.get_by_text(f"câu {n + 2}/").wait_for(timeout=1_800_000)
     log["given"][row["student_id"]] = given
     await page.close()
 
 
-async def main(students: int, items: int) -> None:
+async def main(students: int, items: int, ramp: float) -> None:
     from playwright.async_api import async_playwright
 
     with tempfile.TemporaryDirectory(prefix="nls-load-") as tmp:
@@ -104,7 +105,8 @@ async def main(students: int, items: int) -> None:
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
                 started = time.monotonic()
-                await asyncio.gather(*(pupil(browser, f"http://127.0.0.1:{port}/", r, items, log) for r in rows))
+                await asyncio.gather(*(pupil(browser, f"http://127.0.0.1:{port}/", r, items, log,
+                                             ramp * k / max(1, len(rows) - 1)) for k, r in enumerate(rows)))
                 wall = time.monotonic() - started
                 rss = kernel_rss_mb(server.pid)
                 await browser.close()
@@ -116,7 +118,8 @@ async def main(students: int, items: int) -> None:
             folder = course.root / "portal" / r["student_id"] / built.assignment
             saved = read_responses(next(folder.glob("*.responses.json")))
             lost += log["given"].get(r["student_id"], 0) - len(saved)
-        print(f"Cổng làm bài, {len(rows)} học sinh cùng lúc × {items} câu, {os.cpu_count()} lõi CPU, vòng lặp nội bộ")
+        print(f"Cổng làm bài, {len(rows)} học sinh vào trong {ramp:g} s × {items} câu, {os.cpu_count()} lõi CPU, "
+              "vòng lặp nội bộ (máy chủ và mọi trình duyệt trên cùng một máy)")
         print(f"  thời gian tới câu đầu tiên: trung vị {statistics.median(log['first']):.1f} s, "
               f"p95 {p95(log['first']):.1f} s, lâu nhất {max(log['first']):.1f} s")
         print(f"  từ lúc bấm tới khi hiện 'Đã lưu': trung vị {statistics.median(log['save']) * 1000:.0f} ms, "
@@ -131,5 +134,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--items", type=int, default=30)
+    parser.add_argument("--ramp", type=float, default=60.0, help="giây để cả lớp lần lượt vào (mặc định 60)")
     args = parser.parse_args()
-    asyncio.run(main(args.students, args.items))
+    asyncio.run(main(args.students, args.items, args.ramp))
