@@ -218,8 +218,12 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank, tasks: TaskB
     task_rows: list[dict[str, Any]] = []
     for k, task in enumerate(sel.tasks, start=1):
         cells += _task_cells(task, k, nb_name, public, works, tasks.rubrics.get(task.id))
+        # What the portal shows before a task's questions: the situation and its artefacts (all public).
+        intro = [rewrite_media(task.context.vi, task.id)] + [rewrite_media(s.text.vi, task.id)
+                                                            for s in task.steps if isinstance(s, InfoStep)]
         task_rows.append({"id": task.id, "title": task.title.vi, "competency": task.competency,
-                          "band": task.band, "folder": task.id if tasks.work_folder(task.id) else None})
+                          "band": task.band, "folder": task.id if tasks.work_folder(task.id) else None,
+                          "intro": intro, "has_code": any(isinstance(s, CodeStep) for s in task.steps)})
         images += [(p, f"{task.id}/{p.name}") for p in tasks.media(task.id)]
 
     nb = new_notebook(cells=cells)

@@ -239,3 +239,41 @@ def test_questions_are_read_aloud_for_grades_1_to_3(released):
     listen = next(c for c in app.screen.children if getattr(c, "description", "") == "Nghe đọc câu hỏi")
     listen.click()
     assert app.audio.children[0].value[:4] == b"RIFF"
+
+
+def test_a_practical_task_in_the_portal_shows_its_situation_and_files(tmp_path):
+    from nanglucso.widgets.files import apply_moves
+
+    from nanglucso.course import init_course
+
+    course = init_course(tmp_path / "truong", "thu")
+    Store(course.db_url).replace_students([
+        {"student_id": "HS4", "full_name": "Đỗ Minh Khang", "family_name": "Đỗ Minh", "given_name": "Khang",
+         "class_name": "4A", "grade": 4, "birth_date": None, "gender": None}])
+    built = build(course, KIT / "assessments" / "blueprints" / "lop4-thuc-hanh.yaml")
+    release(course, built.assignment)
+    code = issue_codes(course, built.assignment)[0]["code"]
+    app = PortalApp(course)
+    _enter(app, "4A", code)
+    assert app.n == 0 and app.order[0].startswith("task:")
+    page = app.screen.children[1].value
+    assert "Bài thực hành:" in page and "<img" in page and 'src="data:image/png;base64,' in page
+    assert "images/" not in page  # pictures inlined: the portal serves no file
+    kinds = ["task" if k.startswith("task:") else "files" if k in app.sitting.works else "question"
+             for k in app.order]
+    assert kinds.count("task") == 2 and "question" in kinds
+    if "files" in kinds:
+        app.go(kinds.index("files"))
+        assert "Tạo thư mục" in str(app.screen.children[1].children[2].children[1].description)
+    # Do one task's file work as its solution says, answer nothing else, hand in, grade.
+    from nanglucso.tasks import load_tasks
+
+    tasks = load_tasks()
+    done = next(tasks.tasks[t] for t in app.tasks if tasks.tasks[t].files_step)
+    apply_moves(app.sitting.folder / done.id, done.files_step.solution)
+    app.submit()
+    report = grade(course, built.assignment)
+    assert [p["kind"] for p in report.problems] == ["missing_responses"]
+    scores = {r["item_id"]: r["score"] for r in Store(course.db_url).rows(item_scores, student_id="HS4")}
+    checks = [c for c in done.criteria() if c.kind == "check"]
+    assert checks and all(scores[c.id] == c.points for c in checks)

@@ -7,8 +7,11 @@ again and comes back to the first unanswered question with every answer in place
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import mimetypes
+import re
 import time
 from datetime import datetime
 from typing import Any
@@ -88,10 +91,23 @@ class PortalApp:
         if not started.exists():
             started.write_text(str(time.time()), encoding="utf-8")
         self.started = float(started.read_text(encoding="utf-8") or time.time())
-        # Code tasks and checks of practical work need JupyterLab; the portal shows every widget question.
-        self.order = [i for i, item in self.sitting.items.items() if item["type"] in RENDERERS]
+        # Screens in notebook order: quiz questions, and for each practical task its situation (with the
+        # artefacts), its file widget, then its questions. Code steps need JupyterLab (said on the task's page).
+        self.tasks = {t["id"]: t for t in manifest.get("tasks", [])}
+        works = {w_id: work for w_id, work in self.sitting.works.items()}
+        self.order = []
+        for item_id, item in self.sitting.items.items():
+            task = item.get("task")
+            if task and f"task:{task}" not in self.order:
+                self.order.append(f"task:{task}")
+                self.order += [w_id for w_id in works if w_id.startswith(task + ".")]
+            if item["type"] in RENDERERS:
+                self.order.append(item_id)
+        self.questions = [k for k in self.order if k in self.sitting.items]
         answered = self.answered()
-        self.n = next((k for k, i in enumerate(self.order) if i not in answered), 0)
+        # Back at the first question not yet answered (a fresh start begins at the first screen).
+        self.n = next((k for k, i in enumerate(self.order) if i in self.questions and i not in answered), 0) \
+            if answered else 0
         self.show_question()
 
     def answered(self) -> set[str]:
@@ -103,13 +119,42 @@ class PortalApp:
             return set()
 
     def _head(self) -> w.HTML:
-        done = len(self.answered() & set(self.order))
+        done = len(self.answered() & set(self.questions))
+        key = self.order[self.n]
+        where = (f"câu {self.questions.index(key) + 1}/{len(self.questions)}" if key in self.questions
+                 else "bài thực hành")
         left = ""
         if self.minutes:
             remaining = max(0, int(self.minutes - (time.time() - self.started) / 60))
             left = f" · còn khoảng <b>{remaining} phút</b>"
         return w.HTML(f"<div class='nls-head'>{html.escape(self.pupil.full_name)} · {self.pupil.class_name} · "
-                      f"câu {self.n + 1}/{len(self.order)} · đã trả lời {done}{left}</div>")
+                      f"{where} · đã trả lời {done}/{len(self.questions)}{left}</div>")
+
+    def task_page(self, task_id: str) -> w.Widget:
+        """A practical task's situation, artefacts included (pictures inlined: nothing else is served)."""
+        from nbconvert.filters.markdown import markdown2html
+
+        task = self.tasks[task_id]
+        body = "".join(markdown2html(text) for text in task.get("intro", []))
+        body = re.sub(r'src="(images/[^"]+)"', lambda m: f'src="{self._inline(m.group(1))}"', body)
+        note = ("<p class='nls-error'>Bài này có phần lập trình: em làm phần đó trong JupyterLab.</p>"
+                if task.get("has_code") else "")
+        return w.HTML(f"<div class='nls-item'><div class='nls-head'>Bài thực hành: {html.escape(task['title'])}"
+                      f"</div><div class='nls-prompt'>{body}</div>{note}</div>")
+
+    def _inline(self, rel: str) -> str:
+        path = (self.sitting.folder / rel).resolve()
+        if self.sitting.folder.resolve() not in path.parents or not path.is_file():
+            return ""
+        kind = mimetypes.guess_type(path.name)[0] or "image/png"
+        return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+    def _screen(self, key: str) -> w.Widget:
+        if key.startswith("task:"):
+            return self.task_page(key[5:])
+        if key in self.sitting.works:
+            return self.sitting.files(key)
+        return self.sitting.show(key)
 
     def show_question(self, *_: Any) -> None:
         item_id = self.order[self.n]
@@ -121,8 +166,8 @@ class PortalApp:
         review.on_click(self.show_review)
         if self.n == len(self.order) - 1:
             forward.layout.display = "none"
-        parts = [self._head(), self.sitting.show(item_id)]
-        if self.grade and self.grade <= 3 and speech_available():
+        parts = [self._head(), self._screen(item_id)]
+        if self.grade and self.grade <= 3 and speech_available() and item_id in self.sitting.items:
             self.audio = w.VBox()
             listen = _button("Nghe đọc câu hỏi", "volume-up")
             listen.on_click(lambda *_: self.read_aloud(item_id))
@@ -132,7 +177,7 @@ class PortalApp:
     def read_aloud(self, item_id: str) -> None:
         """Speak the question and its choices in the order this pupil sees them."""
         renderer = self.sitting.widget(item_id)
-        words = [f"Câu {self.n + 1}.", renderer.item["prompt"]["vi"]]
+        words = [f"Câu {self.questions.index(item_id) + 1}.", renderer.item["prompt"]["vi"]]
         words += [b.description for b in getattr(renderer, "buttons", {}).values()]
         wav = speak(" ".join(words))
         if wav:
@@ -147,12 +192,14 @@ class PortalApp:
         answered = self.answered()
         buttons = []
         for k, item_id in enumerate(self.order):
+            if item_id not in self.questions:
+                continue
             ok = item_id in answered
-            b = w.Button(description=f"{k + 1} {'✓' if ok else '…'}", button_style="success" if ok else "warning",
-                         layout=w.Layout(width="72px", height="48px"))
+            b = w.Button(description=f"{self.questions.index(item_id) + 1} {'✓' if ok else '…'}",
+                         button_style="success" if ok else "warning", layout=w.Layout(width="72px", height="48px"))
             b.on_click(lambda *_, k=k: self.jump(k))
             buttons.append(b)
-        missing = len(self.order) - len(answered & set(self.order))
+        missing = len(self.questions) - len(answered & set(self.questions))
         note = (f"<div class='nls-error'>Còn {missing} câu em chưa trả lời (màu vàng). Bấm vào số câu để làm.</div>"
                 if missing else "<div class='nls-saved'>Em đã trả lời tất cả các câu.</div>")
         submit = _button("Nộp bài", "paper-plane", "danger")
