@@ -17,7 +17,7 @@ from .errors import KitError
 from .framework import load_framework
 from .levels import load_rule, student_levels
 from .responses import SUFFIX as RESPONSES_SUFFIX
-from .responses import ResponsesUnreadable, read_responses, responses_path
+from .responses import ResponsesUnreadable, atomic_write_text, read_responses, responses_path
 from .store import Store
 
 Progress = Callable[[int, int, str], None]
@@ -81,7 +81,7 @@ def show_written_answers(notebook_path: Path, answers: dict[str, Any], items: di
             cells.append(answer)
         cells.append(cell)
     nb.cells = cells
-    nbformat.write(nb, str(notebook_path))
+    atomic_write_text(notebook_path, nbformat.writes(nb))  # formgrader may be reading it right now
 
 
 def _problem(student: str, kind: str, message: str) -> dict[str, str]:
