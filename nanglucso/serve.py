@@ -28,6 +28,8 @@ def voila_command(app: Path, port: int, ip: str = "127.0.0.1") -> list[str]:
         "--MappingKernelManager.cull_idle_timeout=900",
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_connected=False",
+        # Under a class's load a kernel answers slowly; nbclient's 4 s default dropped pages (portal benchmark).
+        "--VoilaExecutor.iopub_timeout=120",
         # nbgrader's JupyterLab extensions have nothing to do inside a Voila page.
         "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader",
     ]
