@@ -20,6 +20,7 @@ from .test_browser_widgets import NB, saved
 
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 RUN_ALL = "window.jupyterapp.commands.execute('notebook:run-all-cells')"
+IDLE = "window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"
 
 
 def test_pupil_answers_in_jupyterlab_reloads_and_is_graded(course, tmp_path):
@@ -47,9 +48,15 @@ def test_pupil_answers_in_jupyterlab_reloads_and_is_graded(course, tmp_path):
             page.evaluate(RUN_ALL)
             choice = page.get_by_role("button", name=re.compile("Chỉ mẹ"))
             choice.wait_for(timeout=120_000)
+            # Every cell run and the kernel idle: the widgets' comms are open before the pupil clicks.
+            page.wait_for_function(IDLE, timeout=120_000)
             assert not saved(folder), "running the cells wrote answers"
             choice.click()
-            assert poll(lambda: saved(folder).get("T-4.2-TC1-sc") == "b", timeout=30)
+            if not poll(lambda: "mod-active" in (choice.get_attribute("class") or ""), timeout=20):
+                choice.click()  # the click fell before the output area took input: the pupil clicks again
+            # Once the button shows the choice, the answer must be on disk.
+            assert poll(lambda: "mod-active" in (choice.get_attribute("class") or ""), timeout=20)
+            assert poll(lambda: saved(folder).get("T-4.2-TC1-sc") == "b", timeout=60)
             page.screenshot(path=str(ARTIFACTS / "jupyterlab.png"))
             page.reload()
             page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=120_000)
