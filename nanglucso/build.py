@@ -136,7 +136,7 @@ def _task_cells(task: Task, k: int, nb_name: str, public: list[dict[str, Any]],
                                f"*Khoảng {task.minutes} phút · {total:g} điểm*\n\n"
                                f"{rewrite_media(task.context.vi, task.id)}{folder_note}",
                    f"t_{tid}", _meta(f"t_{tid}"))]
-    if task.files_step or any(isinstance(s, CodeStep) for s in task.steps):
+    if task.files_step or task.has_code:
         # Code and checks reach the task's files through TASK, relative to the notebook (as autograde runs it).
         cells.append(_cell("code", f'from pathlib import Path\n\nTASK = Path("{task.id}")  # thư mục làm bài',
                            f"d_{tid}", _meta(f"d_{tid}")))
@@ -223,7 +223,7 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank, tasks: TaskB
                                                             for s in task.steps if isinstance(s, InfoStep)]
         task_rows.append({"id": task.id, "title": task.title.vi, "competency": task.competency,
                           "band": task.band, "folder": task.id if tasks.work_folder(task.id) else None,
-                          "intro": intro, "has_code": any(isinstance(s, CodeStep) for s in task.steps)})
+                          "intro": intro, "has_code": task.has_code})
         images += [(p, f"{task.id}/{p.name}") for p in tasks.media(task.id)]
 
     nb = new_notebook(cells=cells)

@@ -21,6 +21,7 @@ from .simulate import work_on_tasks
 from .store import Store, item_scores
 from .student import fetch, submit
 from .tasks import TaskBank
+from .text import split_name
 
 ASSIGNMENT = "thu-thuc-hanh"
 SOLVER, BLANK = "hs_lam_dung", "hs_bo_trong"
@@ -46,8 +47,8 @@ def trial(tasks: TaskBank, ids: list[str], workdir: Path,
     build_assignment(Selection(bp, [], [], chosen), course.source, Bank(), tasks)
     release(course, ASSIGNMENT)
     Store(course.db_url).replace_students([
-        {"student_id": sid, "full_name": name, "family_name": name.rsplit(" ", 1)[0],
-         "given_name": name.rsplit(" ", 1)[1], "class_name": "9A1", "grade": 9, "birth_date": None, "gender": None}
+        {"student_id": sid, "full_name": name, "family_name": split_name(name)[0], "given_name": split_name(name)[1],
+         "class_name": "9A1", "grade": 9, "birth_date": None, "gender": None}
         for sid, name in ((SOLVER, "Nguyễn Văn An"), (BLANK, "Trần Thị Bình"))])
     from .widgets import Assessment
 

@@ -31,7 +31,6 @@ from .quality import check, load_rules
 from .yamlio import load_yaml, problems_from_validation
 
 BANDS = {"CB": ("CB1", "CB2"), "TC": ("TC1", "TC2"), "NC": ("NC1", "NC2")}
-BAND_NAMES = {"CB": "Cơ bản", "TC": "Trung cấp", "NC": "Nâng cao"}
 STEP_ID = r"^[a-z0-9][a-z0-9_-]{0,15}$"
 TASK_ID = r"^t[0-9]\.[0-9]-(cb|tc|nc)-[a-z0-9-]{2,40}$"
 Level = Literal["CB1", "CB2", "TC1", "TC2", "NC1", "NC2"]
@@ -178,6 +177,10 @@ class Task(_Model):
                 out.append(Criterion(f"{self.id}.{s.id}", self, s.id, s.kind, s.level, s.points,
                                      s.criterion.vi, None, s))
         return out
+
+    @property
+    def has_code(self) -> bool:
+        return any(isinstance(s, CodeStep) for s in self.steps)
 
     @property
     def files_step(self) -> FilesStep | None:

@@ -17,6 +17,7 @@ from nanglucso.grade import grade
 from nanglucso.release import build, release
 from nanglucso.simulate import sit
 from nanglucso.store import Store, levels
+from nanglucso.text import split_name
 
 BLUEPRINTS = sorted((Path(__file__).parent.parent / "assessments" / "blueprints").glob("*.yaml"))
 
@@ -35,8 +36,8 @@ def test_blueprint_builds_releases_and_grades_a_simulated_pair(path, tmp_path, c
     bp = load_blueprint(path)
     course = init_course(tmp_path / "truong", "thu")
     Store(course.db_url).replace_students([
-        {"student_id": sid, "full_name": name, "family_name": name.rsplit(" ", 1)[0],
-         "given_name": name.rsplit(" ", 1)[1], "class_name": f"{bp.grade}A1", "grade": bp.grade,
+        {"student_id": sid, "full_name": name, "family_name": split_name(name)[0],
+         "given_name": split_name(name)[1], "class_name": f"{bp.grade}A1", "grade": bp.grade,
          "birth_date": None, "gender": None}
         for sid, name in (("gioi", "Lê Minh Anh"), ("yeu", "Phạm Văn Bảo"))])
     built = build(course, path)

@@ -94,13 +94,12 @@ class PortalApp:
         # Screens in notebook order: quiz questions, and for each practical task its situation (with the
         # artefacts), its file widget, then its questions. Code steps need JupyterLab (said on the task's page).
         self.tasks = {t["id"]: t for t in manifest.get("tasks", [])}
-        works = {w_id: work for w_id, work in self.sitting.works.items()}
         self.order = []
         for item_id, item in self.sitting.items.items():
             task = item.get("task")
             if task and f"task:{task}" not in self.order:
                 self.order.append(f"task:{task}")
-                self.order += [w_id for w_id in works if w_id.startswith(task + ".")]
+                self.order += [w_id for w_id in self.sitting.works if w_id.startswith(task + ".")]
             if item["type"] in RENDERERS:
                 self.order.append(item_id)
         self.questions = [k for k in self.order if k in self.sitting.items]
