@@ -87,6 +87,15 @@ def _codes(section: Section | TaskSection, fw: Framework) -> list[str]:
     return [c for c in codes if fw.domain_of(c) in section.domains] if section.domains else codes
 
 
+def _draw(chosen: dict[str, Any], pool: list[Any], count: int, seed: str) -> bool:
+    """Add ``count`` of ``pool`` to ``chosen``, drawn with ``seed`` (reproducible); False if the pool is short."""
+    if len(pool) < count:
+        return False
+    for entry in random.Random(seed).sample(pool, count):
+        chosen[entry.id] = entry
+    return True
+
+
 def _band_of(section: TaskSection, grade: int, fw: Framework) -> str | None:
     if section.band in BANDS:
         return section.band
@@ -110,13 +119,9 @@ def _select_tasks(bp: Blueprint, tasks: TaskBank, fw: Framework, where: Path,
         # A task is written for a span of grades: reading load and context must fit the class.
         pool = [t for c in codes for t in tasks.select(c, band)
                 if t.id not in chosen and t.id not in exclude and t.grades[0] <= bp.grade <= t.grades[1]]
-        if len(pool) < section.count:
+        if not _draw(chosen, pool, section.count, f"{bp.seed}/{bp.id}/tasks/{n}"):
             problems.append(Problem(where, None, f"bài thực hành, phần {n}: cần {section.count} bài trình độ "
                                                  f"{band} cho lớp {bp.grade}, kho chỉ còn {len(pool)}"))
-            continue
-        rng = random.Random(f"{bp.seed}/{bp.id}/tasks/{n}")
-        for task in rng.sample(pool, section.count):
-            chosen[task.id] = task
     return sorted(chosen.values(), key=lambda t: (t.competency, t.id)), problems
 
 
@@ -146,13 +151,9 @@ def select_items(bp: Blueprint, bank: Bank, fw: Framework | None = None, path: P
                 skipped.append(f"{code}/{level}")
                 continue
             pool = [i for i in bank.select(code, level) if i.id not in chosen and i.id not in exclude]
-            if len(pool) < section.count:
+            if not _draw(chosen, pool, section.count, f"{bp.seed}/{bp.id}/{code}/{level}"):
                 problems.append(Problem(where, None, f"phần {n}: cần {section.count} câu {code} bậc {level}, "
                                                      f"ngân hàng chỉ còn {len(pool)}; thêm câu hoặc giảm 'count'"))
-                continue
-            rng = random.Random(f"{bp.seed}/{bp.id}/{code}/{level}")
-            for item in rng.sample(pool, section.count):
-                chosen[item.id] = item
     chosen_tasks: list[Any] = []
     if bp.tasks:
         chosen_tasks, task_problems = _select_tasks(bp, tasks or load_tasks(), fw, where, exclude)

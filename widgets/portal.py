@@ -22,15 +22,14 @@ from nanglucso.portal import hand_in, login, portal_assignments, portal_classes,
 from nanglucso.speech import available as speech_available
 from nanglucso.speech import speak
 
-from .renderers import CSS, RENDERERS
+from .renderers import CSS, RENDERERS, big_button
 from .session import ITEMS_SUFFIX, Assessment
 
 STARTED = ".portal_started"
 
 
 def _button(label: str, icon: str = "", style: str = "") -> w.Button:
-    b = w.Button(description=label, icon=icon, button_style=style, layout=w.Layout(width="auto", height="56px"))
-    return b.add_class("nls-keep")
+    return big_button(label, icon, style, height="56px")
 
 
 class PortalApp:

@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from .renderers import CSS, RENDERERS
+from .renderers import CSS, RENDERERS, big_button
 
 
 class PracticeApp:
@@ -22,17 +22,14 @@ class PracticeApp:
         self.answer: Any = None
         self.grade = w.Dropdown(options=[(f"Lớp {g}", g) for g in grades], description="Em học:",
                                 layout=w.Layout(width="260px")).add_class("nls-menu")
-        start = w.Button(description="Bắt đầu luyện tập", icon="play",
-                         layout=w.Layout(width="auto")).add_class("nls-keep")
+        start = big_button("Bắt đầu luyện tập", "play")
         start.on_click(self.start)
         self.progress = w.HTML("")
         self.card = w.VBox()
         self.result = w.HTML("")
-        self.check_button = w.Button(description="Kiểm tra", icon="check",
-                                     layout=w.Layout(width="auto")).add_class("nls-keep")
+        self.check_button = big_button("Kiểm tra", "check")
         self.check_button.on_click(self.check)
-        self.next_button = w.Button(description="Câu tiếp theo", icon="arrow-right",
-                                    layout=w.Layout(width="auto")).add_class("nls-keep")
+        self.next_button = big_button("Câu tiếp theo", "arrow-right")
         self.next_button.on_click(self.next)
         self.controls = w.HBox([self.check_button, self.next_button])
         self.controls.layout.display = "none"

@@ -30,6 +30,12 @@ def shuffled(items: list[Any], student: str, item_id: str) -> list[Any]:
     return out
 
 
+def big_button(label: str, icon: str = "", style: str = "", height: str | None = None) -> w.Button:
+    """A large labelled button sized to its text (pages for pupils and the practice page)."""
+    layout = w.Layout(width="auto", height=height) if height else w.Layout(width="auto")
+    return w.Button(description=label, icon=icon, button_style=style, layout=layout).add_class("nls-keep")
+
+
 def _text(t: dict) -> str:
     return html.escape(t["vi"]).replace("\n", "<br>")
 
