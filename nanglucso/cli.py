@@ -60,13 +60,14 @@ def cmd_bank_validate(args: argparse.Namespace) -> int:
     from .bank import bank_files, load_bank
     from .blueprint import check_blueprints
     from .paths import shipped
+    from .tasks import load_tasks
 
     root = Path(args.path) if args.path else shipped("assessments") / "bank"
     tasks = None
     try:
         bank = load_bank(root)
         if not args.path:
-            tasks = _load_tasks_or_problems()
+            tasks = load_tasks()
             problems = check_blueprints(shipped("assessments") / "blueprints", bank, tasks=tasks)
         else:
             problems = []
@@ -84,12 +85,6 @@ def cmd_bank_validate(args: argparse.Namespace) -> int:
     checked = "" if args.path else f", {len(tasks)} bài thực hành với thang chấm, và mọi cấu trúc đề"
     print(f"Hợp lệ: {len(bank)} câu hỏi trong {len(bank_files(root))} tệp ({root}){checked}.")
     return 0
-
-
-def _load_tasks_or_problems():
-    from .tasks import load_tasks
-
-    return load_tasks()
 
 
 def cmd_bank_stats(args: argparse.Namespace) -> int:
