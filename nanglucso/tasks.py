@@ -283,6 +283,11 @@ def rewrite_media(text: str, task_id: str) -> str:
     return _LINK.sub(sub, text)
 
 
+def _missing_pictures(links: list[str], folder: Path, where: Path, line: int | None) -> list[Problem]:
+    return [Problem(where, line, f"không thấy tệp ảnh '{link}' bên cạnh task.yaml")
+            for link in links if not (folder / link).is_file()]
+
+
 def _task_problems(task: Task, doc: Any, folder: Path, fw: Framework) -> list[Problem]:
     where = doc.path
     problems = []
@@ -296,11 +301,11 @@ def _task_problems(task: Task, doc: Any, folder: Path, fw: Framework) -> list[Pr
             problems.append(Problem(where, doc.line_of(("steps", n)),
                                     f"khung không có yêu cầu cho {task.competency} ở bậc {level}"))
         texts = [getattr(step, "text", None), getattr(step, "prompt", None)]
-        for t in [task.context, *texts]:
-            for link in media_links(t.vi) if t else []:
-                if not (folder / link).is_file():
-                    problems.append(Problem(where, doc.line_of(("steps", n)), f"không thấy tệp ảnh '{link}' "
-                                            f"bên cạnh task.yaml"))
+        links = [link for t in texts if t for link in media_links(t.vi)]
+        if isinstance(step, ItemStep) and step.item.image:
+            links.append(step.item.image)
+        problems += _missing_pictures(links, folder, where, doc.line_of(("steps", n)))
+    problems += _missing_pictures(media_links(task.context.vi), folder, where, doc.line_of(("context",)))
     if folder.name != task.id:
         problems.append(Problem(where, doc.line_of(("id",)),
                                 f"thư mục của bài phải mang đúng mã bài: đổi tên '{folder.name}' thành '{task.id}'"))

@@ -234,3 +234,14 @@ def test_manifest_lists_tasks_and_file_widgets(sat):
     files_steps = {f"{t.id}.{t.files_step.id}" for t in tasks.tasks.values() if t.files_step}
     assert set(manifest["works"]) == files_steps
     assert all(i.get("task") for i in manifest["items"])
+
+
+def test_a_missing_picture_is_named_once(tmp_path):
+    task, _ = _copy_example(tmp_path)
+    text = task.read_text(encoding="utf-8")
+    task.write_text(text.replace("dưới đây. Mẹ nhờ Minh", "dưới đây ![tin nhắn](khong-co.png). Mẹ nhờ Minh"),
+                    encoding="utf-8")
+    message = _errors(tmp_path)
+    assert message.count("không thấy tệp ảnh 'khong-co.png'") == 1
+    task.write_text(text.replace("      id: xu-ly\n", "      id: xu-ly\n      image: thieu.png\n"), encoding="utf-8")
+    assert "không thấy tệp ảnh 'thieu.png'" in _errors(tmp_path)
