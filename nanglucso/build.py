@@ -21,6 +21,7 @@ from .bank import Bank
 from .blueprint import Selection
 from .errors import KitError
 from .framework import load_framework
+from .paths import ITEMS_SUFFIX
 from .responses import SUFFIX as RESPONSES_SUFFIX
 from .tasks import (
     CheckStep,
@@ -35,8 +36,6 @@ from .tasks import (
     load_tasks,
     rewrite_media,
 )
-
-ITEMS_SUFFIX = ".items.json"
 
 
 def grade_id(item_id: str) -> str:
@@ -244,7 +243,8 @@ def build_assignment(sel: Selection, source_root: Path, bank: Bank, tasks: TaskB
     for row in task_rows:
         if row["folder"]:
             shutil.copytree(tasks.work_folder(row["id"]), staging / row["folder"])
-    manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "mode": bp.mode, "items": public,
+    manifest = {"blueprint": bp.id, "title": bp.title.vi, "grade": bp.grade, "form": bp.form, "mode": bp.mode,
+                "items": public,
                 "tasks": task_rows, "works": works, "time_limit_minutes": bp.time_limit_minutes}
     (staging / f"{nb_name}{ITEMS_SUFFIX}").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

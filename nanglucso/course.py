@@ -44,6 +44,13 @@ class CourseConfig(BaseModel):
 
     course_id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     school: str = ""
+    # What the school's reports to the commune and the Sở carry (header, signature, aggregate CSV).
+    school_code: str = ""
+    authority: str = ""  # cơ quan chủ quản, e.g. "UBND XÃ DIỄN CHÂU" or "SỞ GDĐT NINH BÌNH"
+    commune: str = ""
+    province: str = ""
+    principal: str = ""
+    school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")  # default: from today's date
     database: str = "sqlite:///nanglucso.db"
     gradebook: str = "sqlite:///gradebook.db"
     bank: str | None = None
@@ -75,6 +82,17 @@ class Course:
     @property
     def gradebook_url(self) -> str:
         return _absolute_sqlite(self.config.gradebook, self.root)
+
+    @property
+    def school_year(self) -> str:
+        """'2026-2027' from September 2026 to July 2027, unless the course config says otherwise."""
+        if self.config.school_year:
+            return self.config.school_year
+        from datetime import date
+
+        today = date.today()
+        start = today.year if today.month >= 8 else today.year - 1
+        return f"{start}-{start + 1}"
 
     @property
     def exchange(self) -> Path:
@@ -135,14 +153,15 @@ class Course:
         return api
 
 
-def init_course(root: Path, course_id: str, school: str = "") -> Course:
-    """Create a course folder (idempotent: an existing config is kept)."""
+def init_course(root: Path, course_id: str, school: str = "", **details: Any) -> Course:
+    """Create a course folder (idempotent: an existing config is kept); ``details`` are further
+    CourseConfig fields (school_code, commune, province, authority, principal, school_year)."""
     root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     cfg_path = root / CONFIG_NAME
     if cfg_path.exists():
         return open_course(root)
-    config = CourseConfig(course_id=course_id, school=school)
+    config = CourseConfig(course_id=course_id, school=school, **details)
     for sub in ("source", "rosters", "exchange"):
         (root / sub).mkdir(exist_ok=True)
     os.chmod(root / "exchange", 0o777)  # nbgrader's exchange expects a world-writable root

@@ -144,7 +144,8 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str, i
         for n, (item_id, item) in enumerate(items.items(), start=1):
             g = grades.get(grade_id(item_id))
             row = {"item_id": item_id, "competency": item["competency"], "level": item["level"],
-                   "score": None, "max_score": float(item["points"]), "pending": False}
+                   "score": None, "max_score": float(item["points"]), "pending": False,
+                   "answer": _answer_json((answers or {}).get(item_id))}
             if item["type"] == "written" and g is not None:
                 if g.manual_score is None and answers is not None and not answers.get(item_id):
                     # Nothing written: nothing to read; score it 0 so the teacher's queue holds real work only.
@@ -165,6 +166,13 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str, i
             row["score"] = value
             scores.append(row)
     return scores, problems
+
+
+def _answer_json(value: Any) -> str | None:
+    """The raw answer as stored for question statistics; long written answers are cut (formgrader has them)."""
+    if value in (None, "", [], {}):
+        return None
+    return json.dumps(value, ensure_ascii=False)[:2000]
 
 
 def _answers(folder: Path, notebook: str) -> dict[str, Any]:

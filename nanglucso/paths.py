@@ -8,6 +8,8 @@ from pathlib import Path
 # The kit is installed in editable mode from its checkout, so the content folders sit beside the package.
 # NANGLUCSO_HOME points elsewhere when a school keeps its own copy of the content.
 KIT_ROOT = Path(__file__).resolve().parent.parent
+# The public manifest of a built assessment, beside its notebook: ``<notebook>.items.json`` (no key in it).
+ITEMS_SUFFIX = ".items.json"
 
 
 def shipped(name: str) -> Path:

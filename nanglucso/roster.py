@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import ContentError, Problem
-from .text import class_list_key, clean, split_name, strip_tones
+from .sheets import find_header, lookup, parse_date, read_table
+from .text import class_list_key, clean, split_name
 
 # Accepted headers, compared without tones, case or spaces; Vietnamese first, English second.
 HEADERS: dict[str, list[str]] = {
@@ -25,50 +25,11 @@ REQUIRED = ("student_id", "full_name", "class_name")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-def _norm(header: Any) -> str:
-    return re.sub(r"\s+", "", strip_tones(clean(str(header))).casefold())
-
-
-_LOOKUP = {_norm(alias): field for field, aliases in HEADERS.items() for alias in aliases}
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, header=None, dtype=object, engine="openpyxl")
-        if suffix == ".csv":
-            return pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ContentError([Problem(path, None, "không thấy tệp danh sách")]) from None
-    except UnicodeDecodeError:
-        raise ContentError([Problem(path, None, "tệp CSV không phải UTF-8; hãy lưu lại dạng 'CSV UTF-8'")]) from None
-    except Exception as exc:  # noqa: BLE001 - a damaged workbook has many failure types
-        raise ContentError([Problem(path, None, f"không đọc được tệp ({exc}); mở và lưu lại bằng Excel")]) from None
-    raise ContentError([Problem(path, None, "chỉ nhận tệp .xlsx hoặc .csv")])
-
-
-def _find_header(table: pd.DataFrame) -> tuple[int, dict[int, str]]:
-    # Exports from school systems often start with a title block: look for the header row.
-    for row in range(min(15, len(table))):
-        found = {col: _LOOKUP[_norm(v)] for col, v in enumerate(table.iloc[row]) if _norm(v) in _LOOKUP}
-        if all(f in found.values() for f in REQUIRED):
-            return row, found
-    return -1, {}
+_LOOKUP = lookup(HEADERS)
 
 
 def _date(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
-        return None
-    if isinstance(value, datetime | date):
-        return value.strftime("%Y-%m-%d")
-    text = str(value).strip()
-    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).strftime("%Y-%m-%d")
-        except ValueError:
-            continue
-    raise ValueError(f"ngày sinh '{text}' không đọc được; ghi dạng ngày/tháng/năm, ví dụ 05/09/2014")
+    return parse_date(value, "ngày sinh")
 
 
 def _grade_of(class_name: str, grade: Any) -> int:
@@ -83,8 +44,8 @@ def _grade_of(class_name: str, grade: Any) -> int:
 def read_roster(path: Path) -> list[dict[str, Any]]:
     """Validated student rows, sorted as a Vietnamese class list; ContentError lists every bad row."""
     path = Path(path)
-    table = _read_table(path)
-    header_row, columns = _find_header(table)
+    table = read_table(path)
+    header_row, columns = find_header(table, _LOOKUP, lambda found: set(REQUIRED) <= found)
     if header_row < 0:
         need = ", ".join(f"'{HEADERS[f][0].capitalize()}'" for f in REQUIRED)
         raise ContentError([Problem(path, None, f"không thấy dòng tiêu đề có các cột {need}")])

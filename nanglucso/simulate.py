@@ -160,16 +160,20 @@ def sit(course: Course, home: Path, assignment: str, student: str, ability: floa
 
 
 def simulate(course: Course, assignment: str, students: list[dict], homes: Path, seed: int = 2026,
-             progress: Callable[[int, int, str], None] | None = None) -> dict[str, int]:
-    """Every roster student sits the assignment; abilities centre on the grade's expected level."""
+             progress: Callable[[int, int, str], None] | None = None, growth: float = 0.0) -> dict[str, int]:
+    """Every roster student sits the assignment; abilities centre on the grade's expected level.
+
+    A student's ability depends on the seed and their id only, so two sittings (baseline, then end of year
+    with ``growth`` levels gained) are the same child learning, not a new draw."""
     fw = load_framework()
     bank = load_bank(course.bank_root())
-    rng = random.Random(seed)
+    rng = random.Random(f"{seed}/{assignment}")
     totals = {"right": 0, "wrong": 0, "blank": 0}
     for n, row in enumerate(students, start=1):
         if progress:
             progress(n, len(students), row["student_id"])
-        ability = fw.rank(fw.expected_level(row["grade"])) + rng.gauss(0.2, 0.9)
+        base = random.Random(f"{seed}/{row['student_id']}").gauss(0.2, 0.9)
+        ability = fw.rank(fw.expected_level(row["grade"])) + base + growth
         counts = sit(course, homes / row["student_id"], assignment, row["student_id"], ability, bank, rng)
         for key, value in counts.items():
             totals[key] += value

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     delete,
     inspect,
@@ -47,6 +48,8 @@ item_scores = Table(
     Column("max_score", Float, nullable=False),
     # A written criterion the teacher has not scored yet: left out of the levels until it is.
     Column("pending", Boolean, nullable=False, default=False),
+    # The student's raw answer (JSON), for the teacher's question statistics (which option was chosen).
+    Column("answer", Text),
 )
 
 # Short codes a pupil types into the portal to open one assignment (printed on access slips).
@@ -89,9 +92,11 @@ class Store:
         metadata.create_all(self.engine)
         # Courses made before a column existed get it added (SQLite and PostgreSQL alike).
         names = {c["name"] for c in inspect(self.engine).get_columns("item_scores")}
-        if "pending" not in names:
-            with self.engine.begin() as conn:
-                conn.execute(text("ALTER TABLE item_scores ADD COLUMN pending BOOLEAN NOT NULL DEFAULT FALSE"))
+        added = {"pending": "BOOLEAN NOT NULL DEFAULT FALSE", "answer": "TEXT"}
+        with self.engine.begin() as conn:
+            for name, kind in added.items():
+                if name not in names:
+                    conn.execute(text(f"ALTER TABLE item_scores ADD COLUMN {name} {kind}"))
 
     def replace_students(self, rows: Iterable[dict[str, Any]]) -> int:
         rows = list(rows)

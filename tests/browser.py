@@ -74,6 +74,24 @@ def voila(notebook: Path, env: dict[str, str] | None = None):
         proc.wait(timeout=30)
 
 
+@contextmanager
+def teacher_server(course):
+    """The teacher server (every app, behind the course's token) on loopback; yields its base URL and token."""
+    from nanglucso.access_token import course_token
+    from nanglucso.serve import start
+
+    port = free_port()
+    token = course_token(course)
+    proc = start(course, port=port)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_http(url + "login")
+        yield url, token
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def poll(check, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while True:

@@ -10,11 +10,10 @@ from typing import Any
 
 import ipywidgets as w
 
+from nanglucso.paths import ITEMS_SUFFIX
 from nanglucso.responses import ResponsesUnreadable, read_responses, record_answer, responses_path
 
 from .renderers import RENDERERS, ItemWidget
-
-ITEMS_SUFFIX = ".items.json"
 
 
 def student_id() -> str:
