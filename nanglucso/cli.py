@@ -269,6 +269,51 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_school(args: argparse.Namespace) -> int:
+    from .aggregate import write_aggregate
+    from .report_export import indicator_lines, reports_dir, school_pdf, school_workbook
+    from .school import load_school
+
+    course = _course(args)
+    data = load_school(course)
+    folder = reports_dir(course)
+    stem = f"bao_cao_nang_luc_so_{course.school_year}"
+    xlsx = school_workbook(course, Path(args.xlsx) if args.xlsx else folder / f"{stem}.xlsx", data)
+    pdf = school_pdf(course, Path(args.pdf) if args.pdf else folder / f"{stem}.pdf", data, number=args.number or "")
+    csv = write_aggregate(course, Path(args.csv) if args.csv else
+                          folder / f"tong_hop_{course.course_id}_{course.school_year}.csv")
+    for line in indicator_lines(data):
+        print(line)
+    print(f"Đã ghi:\n  {xlsx}\n  {pdf}\n  {csv} (gửi Sở: chỉ số đếm, không có tên học sinh)")
+    return 0
+
+
+def cmd_report_class(args: argparse.Namespace) -> int:
+    from .class_report import class_report
+    from .item_stats import flag_summary
+
+    course = _course(args)
+    rep = class_report(course, args.assignment, args.class_name)
+    print(f"{rep.school} · lớp {rep.class_name} · {rep.title}: {rep.assessed}/{len(rep.roster)} học sinh có kết quả,"
+          f" bậc mong đợi {rep.expected}")
+    for row in rep.domain_share.itertuples(index=False):
+        print(f"  Miền {row.code} {row.name}: {row.ready}/{row.n} = {row.share * 100:.0f}%")
+    if not rep.support.empty:
+        print("Cần hỗ trợ: " + "; ".join(f"{r['Họ và tên']} ({r['Lí do']})" for _, r in rep.support.iterrows()))
+    if rep.items is not None:
+        for line in flag_summary(rep.items):
+            print("  " + line)
+    return 0
+
+
+def cmd_relatives_import(args: argparse.Namespace) -> int:
+    from .relatives import import_excel
+
+    n = import_excel(_course(args), Path(args.file), recorded_by=args.by or "")
+    print(f"Đã ghi nhận {n} lần học sinh hỗ trợ người thân từ {args.file}.")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .simulate import simulate
     from .store import Store
@@ -294,9 +339,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import APPS, serve_forever
+    from .serve import APPS, is_pupil_app, serve_forever
 
-    return serve_forever(_course(args), port=args.port, app=APPS[args.app])
+    app = APPS[args.app]
+    if is_pupil_app(app) and (args.token is not None or args.new_token):
+        print("Trang của học sinh không dùng mã truy cập: học sinh vào bằng mã trên phiếu.", file=sys.stderr)
+        return 2
+    if args.token is not None and not args.token.strip():
+        print("Mã truy cập không được để trống.", file=sys.stderr)
+        return 2
+    return serve_forever(_course(args), port=args.port, ip=args.ip, app=app, token=args.token,
+                         new_token=args.new_token)
 
 
 def cmd_portal_codes(args: argparse.Namespace) -> int:
@@ -311,6 +364,121 @@ def cmd_portal_codes(args: argparse.Namespace) -> int:
         print(f"  {row['class_name']:<6} {row['full_name']:<32} {row['code']}")
     print(f"Đã cấp mã cho {len(rows)} học sinh; phiếu để in: {pdf}")
     print("Mở cổng cho học sinh: nanglucso serve --app cong-hoc-sinh")
+    return 0
+
+
+def cmd_rollup(args: argparse.Namespace) -> int:
+    from .paths import shipped
+    from .rollup import expand_paths, read_aggregates
+    from .targets import load_targets
+
+    files = expand_paths(args.files)
+    targets = load_targets(Path(args.rubrics) if args.rubrics else shipped("rubrics"))
+    print(f"Đọc {len(files)} tệp của các trường...")
+    frame = read_aggregates(files, progress=text_bar if len(files) > 1 else None)
+    from .rollup_report import make_report, summary_lines  # matplotlib only once the files are good
+
+    report = make_report(frame, args.by, Path(args.out), targets, files=len(files))
+    for line in summary_lines(report):
+        print(line)
+    return 0
+
+
+# --- "Đại sứ số học đường" -------------------------------------------------------------------------
+
+
+def cmd_ambassadors_import(args: argparse.Namespace) -> int:
+    from .ambassador_inputs import import_candidates_excel
+
+    n = import_candidates_excel(_course(args), Path(args.file), recorded_by=args.by or "")
+    print(f"Đã nhập {n} ứng viên Đại sứ số học đường từ {args.file}.")
+    print("Bước tiếp theo: chấm theo tiêu chí ở trang Hội đồng (nanglucso serve) hoặc trên phiếu Excel "
+          "(nanglucso ambassadors sheet), rồi: nanglucso ambassadors rank")
+    return 0
+
+
+def cmd_ambassadors_sheet(args: argparse.Namespace) -> int:
+    from .ambassador_sheets import ratings_template
+    from .report_export import reports_dir
+
+    course = _course(args)
+    path = Path(args.out) if args.out else reports_dir(course) / f"phieu_danh_gia_dai_su_so_{course.school_year}.xlsx"
+    ratings_template(course, path, rater=args.rater or "")
+    print(f"Đã ghi phiếu đánh giá: {path}")
+    print("Người đánh giá ghi mức vào từng cột tiêu chí, rồi: nanglucso ambassadors ratings TỆP")
+    return 0
+
+
+def cmd_ambassadors_ratings(args: argparse.Namespace) -> int:
+    from .ambassador_sheets import import_ratings_excel
+
+    n = import_ratings_excel(_course(args), Path(args.file), rater=args.rater or "")
+    print(f"Đã nhập {n} điểm theo tiêu chí từ {args.file}.")
+    return 0
+
+
+def cmd_ambassadors_rank(args: argparse.Namespace) -> int:
+    from .ambassador_export import load_committee, main_strengths, robustness_sentence
+    from .ambassador_policy import vn_number
+
+    data = load_committee(_course(args), recorded_by="dòng lệnh")
+    ranking = data.ranking
+    if args.json:
+        _print_json({
+            "school_year": data.school_year, "policy_fingerprint": ranking.policy_fingerprint,
+            "selected": list(ranking.selected_ids),
+            "outcomes": [{"student_id": o.student_id, "full_name": o.candidate.full_name,
+                          "class_name": o.candidate.class_name, "eligible": o.eligible,
+                          "gates": {g.criterion: g.passed for g in o.gates},
+                          "scores": {s.criterion: {"value": s.value, "weight": s.weight} for s in o.scores},
+                          "total": o.total, "class_rank": o.class_rank, "school_rank": o.school_rank,
+                          "selected": o.selected, "reason": o.reason, "flags": list(o.flags),
+                          "strengths": main_strengths(o) if o.selected else ""} for o in ranking.outcomes],
+            "disagreements": [d.message() for d in ranking.disagreements],
+            "robustness": {"stable": data.robust.stable, "summary": data.robust.summary(data.names)},
+        })
+        return 0
+    if not ranking.outcomes:
+        print(f"Chưa có ứng viên năm học {data.school_year}: chạy 'nanglucso ambassadors import TỆP.xlsx' trước.")
+        return 0
+    for cls, outcomes in ranking.by_class().items():
+        print(f"Lớp {cls}")
+        for o in outcomes:
+            place = f"{o.class_rank}." if o.class_rank else "–"
+            total = vn_number(round(o.total, 3))
+            print(f"  {place:>3} {o.candidate.full_name:<28} {total:>6}  {'✓' if o.selected else '✗'} {o.reason}")
+    for d in ranking.disagreements:
+        print(f"! {d.message()}")
+    print(robustness_sentence(data))
+    print(f"Chính sách: dấu vân tay {ranking.policy_fingerprint}")
+    print("Lưu quyết định và xuất danh sách, biên bản: nanglucso ambassadors export --by \"TÊN NGƯỜI QUYẾT ĐỊNH\"")
+    return 0
+
+
+def cmd_ambassadors_export(args: argparse.Namespace) -> int:
+    from datetime import date, datetime
+
+    from .ambassador_export import PAPERS, Meeting, load_committee, paper_path
+    from .ambassador_inputs import save_selection
+
+    course = _course(args)
+    held_on = date.today()
+    if args.date:
+        try:
+            held_on = datetime.strptime(args.date.strip(), "%d/%m/%Y").date()
+        except ValueError:
+            raise KitError(f"ngày họp '{args.date}' không đúng dạng NGÀY/THÁNG/NĂM, ví dụ 15/05/2027") from None
+    data = load_committee(course, recorded_by=args.by or "dòng lệnh")
+    if args.by:
+        n = save_selection(course, data.ranking, decided_by=args.by)
+        data = load_committee(course)
+        print(f"Đã lưu quyết định: {n} em, do {args.by}.")
+    members = [m.strip() for m in (args.members or "").split(";") if m.strip()] or list(data.raters)
+    meeting = Meeting(held_on=held_on, chair=args.chair or course.config.principal, secretary=args.secretary or "",
+                      members=members, notes=args.notes or "")
+    written = [writer(course, paper_path(course, stem, writer, data.school_year), data, meeting)
+               for _label, stem, writer in PAPERS]
+    print("Đã ghi:\n" + "\n".join(f"  {path}" for path in written))
     return 0
 
 
@@ -393,12 +561,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8866)
     p.set_defaults(handler=cmd_demo)
 
-    p = with_course(sub.add_parser("serve", help="mở trang kết quả hoặc trang luyện tập (Voila)"))
+    p = with_course(sub.add_parser("serve", help="mở các trang Voila: của giáo viên (cần mã truy cập) hoặc học sinh"))
     p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="địa chỉ nghe (mặc định 127.0.0.1: chỉ máy này); 0.0.0.0: mọi máy trong mạng của trường")
     p.add_argument("--app", choices=["ket-qua", "luyen-tap", "cong-hoc-sinh"], default="ket-qua",
-                   help="ket-qua: kết quả cho giáo viên; luyen-tap: học sinh tự luyện, có phản hồi từng câu; "
-                        "cong-hoc-sinh: cổng làm bài cho học sinh (vào bằng mã trên phiếu)")
+                   help="ket-qua: mọi trang cho giáo viên và hiệu trưởng, cần mã truy cập; luyen-tap: học sinh "
+                        "tự luyện, có phản hồi từng câu; cong-hoc-sinh: cổng làm bài cho học sinh (vào bằng mã "
+                        "trên phiếu)")
+    token = p.add_mutually_exclusive_group()
+    token.add_argument("--token", metavar="MÃ", help="dùng mã truy cập này cho lần chạy này (không lưu)")
+    token.add_argument("--new-token", action="store_true",
+                       help="cấp mã truy cập mới và lưu lại (địa chỉ cũ trong dấu trang hết dùng được)")
     p.set_defaults(handler=cmd_serve)
+
+    report = sub.add_parser("report", help="báo cáo lớp và báo cáo nhà trường (Excel, PDF, CSV gửi Sở)")\
+        .add_subparsers(dest="report_command", metavar="LỆNH")
+    p = with_course(report.add_parser("school", help="báo cáo năm của nhà trường: Excel, PDF, CSV gửi Sở"))
+    p.add_argument("--xlsx", metavar="TỆP.xlsx")
+    p.add_argument("--pdf", metavar="TỆP.pdf")
+    p.add_argument("--csv", metavar="TỆP.csv", help="tệp tổng hợp gửi Sở (không có tên học sinh)")
+    p.add_argument("--number", metavar="SỐ", help='số văn bản, ví dụ "Số: 12/BC-THCS"')
+    p.set_defaults(handler=cmd_report_school)
+    p = with_course(report.add_parser("class", help="tóm tắt báo cáo một lớp"))
+    p.add_argument("assignment")
+    p.add_argument("--class", dest="class_name", metavar="LỚP", required=True)
+    p.set_defaults(handler=cmd_report_class)
+
+    relatives = sub.add_parser("nguoi-than", help="mô hình “Mỗi học sinh – Một người thân số hóa”")\
+        .add_subparsers(dest="relatives_command", metavar="LỆNH")
+    p = with_course(relatives.add_parser("import", help="nhập ghi nhận từ tệp Excel (Mã học sinh, Ngày, "
+                                                         "Người thân, Tiện ích số)"))
+    p.add_argument("file")
+    p.add_argument("--by", metavar="NGƯỜI_GHI", help="người ghi nhận, ví dụ GVCN 6A1")
+    p.set_defaults(handler=cmd_relatives_import)
 
     portal = sub.add_parser("portal", help="cổng làm bài trên trình duyệt").add_subparsers(
         dest="portal_command", metavar="LỆNH")
@@ -408,6 +604,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--renew", action="store_true", help="cấp mã mới thay mã cũ")
     p.add_argument("--pdf", metavar="TỆP.pdf", help="tệp phiếu (mặc định: phieu_<bài>.pdf trong khoá học)")
     p.set_defaults(handler=cmd_portal_codes)
+
+    p = sub.add_parser("rollup", help="gộp tệp tổng hợp của nhiều trường thành bảng, biểu đồ cho xã và tỉnh")
+    p.add_argument("files", nargs="+", metavar="TỆP",
+                   help="các tệp .csv của trường (có thể dùng mẫu *.csv) hoặc thư mục chứa chúng")
+    p.add_argument("--by", choices=["xa", "tinh"], default="xa",
+                   help="xa: bảng và biểu đồ theo từng xã (mặc định); tinh: theo cấp học toàn tỉnh")
+    p.add_argument("--out", default="tong_hop", metavar="THƯ_MỤC",
+                   help="thư mục ghi tong_hop.xlsx, biểu đồ .png và bảng .csv (mặc định: tong_hop)")
+    p.add_argument("--rubrics", metavar="THƯ_MỤC", help="thư mục có chi_tieu.yaml (mặc định: rubrics của bộ kit)")
+    p.set_defaults(handler=cmd_rollup)
+
+    amb = sub.add_parser("ambassadors", help="xét chọn “Đại sứ số học đường”: ứng viên, xếp hạng, biên bản")\
+        .add_subparsers(dest="ambassadors_command", metavar="LỆNH")
+    p = with_course(amb.add_parser("import", help="nhập ứng viên từ tệp Excel của GVCN (Mã học sinh, Tự nguyện, "
+                                                  "Đồng ý của cha mẹ, Xác nhận của GVCN, Kết quả rèn luyện)"))
+    p.add_argument("file")
+    p.add_argument("--by", metavar="NGƯỜI_GHI", help="người ghi nhận, ví dụ GVCN 6A1")
+    p.set_defaults(handler=cmd_ambassadors_import)
+    p = with_course(amb.add_parser("sheet", help="in phiếu đánh giá Excel: các ứng viên, một cột cho mỗi tiêu chí "
+                                                 "chấm theo thang"))
+    p.add_argument("--out", metavar="TỆP", help="tệp .xlsx (mặc định: bao_cao/phieu_danh_gia_dai_su_so_NĂM.xlsx)")
+    p.add_argument("--rater", metavar="TÊN", help="điền sẵn tên người đánh giá")
+    p.set_defaults(handler=cmd_ambassadors_sheet)
+    p = with_course(amb.add_parser("ratings", help="nhập điểm theo tiêu chí từ phiếu đánh giá Excel đã điền"))
+    p.add_argument("file")
+    p.add_argument("--rater", metavar="TÊN", help="người đánh giá, cho các dòng không ghi tên")
+    p.set_defaults(handler=cmd_ambassadors_ratings)
+    p = with_course(amb.add_parser("rank", help="xếp hạng theo rubrics/dai_su_so.yaml, có lí do của từng em"))
+    p.add_argument("--json", action="store_true", help="xuất JSON cho máy đọc")
+    p.set_defaults(handler=cmd_ambassadors_rank)
+    p = with_course(amb.add_parser("export", help="xuất danh sách đề nghị công nhận và biên bản họp (Excel, PDF) "
+                                                  "vào bao_cao/"))
+    p.add_argument("--by", metavar="TÊN", help="lưu quyết định theo kết quả xếp hạng hiện tại, do người này")
+    p.add_argument("--date", metavar="NGÀY", help="ngày họp, dạng 15/05/2027 (mặc định: hôm nay)")
+    p.add_argument("--chair", metavar="TÊN", help="chủ tịch hội đồng (mặc định: hiệu trưởng trong cấu hình)")
+    p.add_argument("--secretary", metavar="TÊN", help="thư ký")
+    p.add_argument("--members", metavar="TÊN;TÊN", help="thành viên dự họp, cách nhau bởi dấu ; "
+                                                       "(mặc định: những người đã chấm)")
+    p.add_argument("--notes", metavar="VĂN_BẢN", help="kết luận của hội đồng về các ý kiến chênh lệch")
+    p.set_defaults(handler=cmd_ambassadors_export)
     return parser
 
 
