@@ -30,7 +30,7 @@ from .rounds import course_rounds
 from .sheets import blank as _blank
 from .sheets import norm as _norm
 from .sheets import sheet_rows
-from .store import Store, levels, metadata, students
+from .store import Clipped, Store, levels, metadata, students
 from .text import clean
 
 ambassador_candidates = Table(
@@ -41,7 +41,7 @@ ambassador_candidates = Table(
     Column("parent_consent", Boolean, nullable=False, default=False),
     Column("homeroom_attestation", Boolean, nullable=False, default=False),
     Column("conduct", String(10)),  # Tốt, Khá, Đạt, Chưa đạt; NULL: not entered yet
-    Column("updated_by", String(100)),
+    Column("updated_by", Clipped(100)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -60,7 +60,7 @@ ambassador_policies = Table(
     Column("fingerprint", String(64), primary_key=True),
     Column("policy", Text, nullable=False),  # the normalised policy, JSON
     Column("first_used", DateTime(timezone=True), nullable=False),
-    Column("recorded_by", String(100)),
+    Column("recorded_by", Clipped(100)),
 )
 
 ambassadors = Table(
@@ -69,7 +69,7 @@ ambassadors = Table(
     Column("student_id", String(64), primary_key=True),
     Column("class_name", String(20), nullable=False),
     Column("policy_fingerprint", String(64), nullable=False),
-    Column("decided_by", String(100)),
+    Column("decided_by", Clipped(100)),
     Column("decided_at", DateTime(timezone=True), nullable=False),
 )
 

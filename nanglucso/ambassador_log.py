@@ -27,7 +27,7 @@ from .sheets import blank as _blank
 from .sheets import norm as _norm
 from .sheets import parse_date as _date
 from .sheets import sheet_rows
-from .store import Store, metadata
+from .store import Clipped, Store, metadata
 from .text import class_list_key, clean, vn_key
 
 # Suggested in the form; any other activity a teacher types is accepted.
@@ -56,7 +56,7 @@ ambassador_activities = Table(
     Column("people", Integer, nullable=False),  # number of people helped, ≥ 1
     Column("service", String(100), nullable=False),
     Column("note", String(500)),
-    Column("recorded_by", String(100)),
+    Column("recorded_by", Clipped(100)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Index("ix_ambassador_activities_year_student", "school_year", "student_id"),
 )

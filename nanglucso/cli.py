@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError as DatabaseUnreachable
+
 from .errors import ContentError, KitError
 from .progress import text_bar
 
@@ -188,7 +190,10 @@ def cmd_course_init(args: argparse.Namespace) -> int:
     from .course import init_course
 
     root = Path(args.dir)
-    course = init_course(root, args.id or root.resolve().name, school=args.school or "")
+    # Only what was given: the defaults (SQLite files and exchange inside the course folder) stay implicit.
+    where = {k: v for k, v in (("database", args.database), ("gradebook", args.gradebook),
+                               ("exchange", args.exchange)) if v}
+    course = init_course(root, args.id or root.resolve().name, school=args.school or "", **where)
     print(f"Đã tạo khoá học '{course.course_id}' tại {course.root}.")
     print("Bước tiếp theo: nanglucso roster import DANH_SACH.xlsx --course " + str(root))
     return 0
@@ -237,7 +242,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
         report = sync_manual(course, args.assignment)
     else:
-        report = grade(course, args.assignment, progress=text_bar)
+        report = grade(course, args.assignment, progress=text_bar, workers=args.workers,
+                       kernel_free=not args.nbgrader_only)
     if not report.results:
         print(f"Chưa có bài nộp nào của '{args.assignment}'.")
         return 0
@@ -248,6 +254,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"  ! {p['student_id']}: {p['message']}")
     pending = sum(r.pending for r in report.results)
     print(f"Đã chấm {len(report.results)} bài; {len(report.problems)} vấn đề cần xem.")
+    if report.kernel_free:
+        print(f"({report.kernel_free} bài trắc nghiệm được chấm không cần kernel; sổ điểm nbgrader ghi như autograde.)")
     if pending:
         print(f"Còn {pending} câu viết chờ thầy cô chấm tay: mở formgrader (nbgrader formgrader), chấm xong "
               f"chạy 'nanglucso grade {args.assignment} --sync' để cập nhật bậc.")
@@ -339,17 +347,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import APPS, is_pupil_app, serve_forever
+    from .serve import APPS, default_base_url, is_pupil_app, serve_forever
 
     app = APPS[args.app]
+    args.base_url = args.base_url or default_base_url()
     if is_pupil_app(app) and (args.token is not None or args.new_token):
         print("Trang của học sinh không dùng mã truy cập: học sinh vào bằng mã trên phiếu.", file=sys.stderr)
         return 2
     if args.token is not None and not args.token.strip():
         print("Mã truy cập không được để trống.", file=sys.stderr)
         return 2
+    prefix = args.base_url if args.base_url.endswith("/") else args.base_url + "/"
+    if not prefix.startswith("/"):
+        print("Tiền tố đường dẫn (--base-url) phải bắt đầu bằng '/', ví dụ /services/nanglucso/.", file=sys.stderr)
+        return 2
     return serve_forever(_course(args), port=args.port, ip=args.ip, app=app, token=args.token,
-                         new_token=args.new_token)
+                         new_token=args.new_token, prefix=prefix)
 
 
 def cmd_portal_codes(args: argparse.Namespace) -> int:
@@ -523,6 +536,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", help="thư mục sẽ tạo")
     p.add_argument("--id", help="mã khoá học (mặc định: tên thư mục)")
     p.add_argument("--school", help="tên trường")
+    p.add_argument("--database", metavar="URL", help="cơ sở dữ liệu của bộ công cụ (mặc định sqlite:///nanglucso.db; "
+                   "máy chủ trường: postgresql+psycopg://NGƯỜI_DÙNG:MẬT_KHẨU@MÁY:5432/TÊN_CSDL)")
+    p.add_argument("--gradebook", metavar="URL", help="sổ điểm của nbgrader (mặc định sqlite:///gradebook.db)")
+    p.add_argument("--exchange", metavar="THƯ_MỤC",
+                   help="kho trao đổi của nbgrader (mặc định: trong thư mục khoá học; "
+                        "JupyterHub: /srv/nbgrader/exchange)")
     p.set_defaults(handler=cmd_course_init)
 
     roster = sub.add_parser("roster", help="danh sách lớp").add_subparsers(dest="roster_command", metavar="LỆNH")
@@ -542,6 +561,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment")
     p.add_argument("--sync", action="store_true",
                    help="chỉ đọc lại điểm chấm tay từ formgrader và xếp bậc lại (không chấm lại)")
+    p.add_argument("--workers", type=int, metavar="N", help="số tiến trình chấm song song (mặc định: số lõi CPU)")
+    p.add_argument("--nbgrader-only", action="store_true",
+                   help="chạy mọi bài qua nbgrader autograde (mỗi bài một kernel), kể cả bài trắc nghiệm")
     p.set_defaults(handler=cmd_grade)
 
     p = with_course(sub.add_parser("results", help="bậc năng lực của từng học sinh"))
@@ -569,6 +591,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ket-qua: mọi trang cho giáo viên và hiệu trưởng, cần mã truy cập; luyen-tap: học sinh "
                         "tự luyện, có phản hồi từng câu; cong-hoc-sinh: cổng làm bài cho học sinh (vào bằng mã "
                         "trên phiếu)")
+    p.add_argument("--base-url", default=None, metavar="TIỀN_TỐ",
+                   help="tiền tố đường dẫn của các trang, ví dụ /services/nanglucso/ khi chạy như một dịch vụ của "
+                        "JupyterHub (mặc định: biến JUPYTERHUB_SERVICE_PREFIX do JupyterHub đặt, nếu không thì /)")
     token = p.add_mutually_exclusive_group()
     token.add_argument("--token", metavar="MÃ", help="dùng mã truy cập này cho lần chạy này (không lưu)")
     token.add_argument("--new-token", action="store_true",
@@ -662,6 +687,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KitError as exc:
         print(f"LỖI: {exc}", file=sys.stderr)
+        return 1
+    except DatabaseUnreachable as exc:
+        # A PostgreSQL server that is down or refuses the login: the teacher's to fix, not a traceback.
+        print(f"LỖI: không dùng được cơ sở dữ liệu: kiểm tra máy chủ PostgreSQL đang chạy và các mục database, "
+              f"gradebook trong nanglucso.yaml ({str(exc.orig or exc).strip().splitlines()[0]}). "
+              "/ The database cannot be used.", file=sys.stderr)
         return 1
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import KitError
 
@@ -21,8 +21,7 @@ import os
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = {gradebook!r}
-# The exchange lives inside the course folder: no root rights needed on a lab PC.
-c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+{exchange}
 # A stub that raises would stop "Run All" (and Voila) before the questions below it: keep it inert.
 # An unanswered task still scores 0, because its hidden tests fail.
 c.ClearSolutions.code_stub = {{"python": "# VIẾT MÃ CỦA EM Ở ĐÂY\\n"}}
@@ -38,7 +37,18 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ClearMarkScheme
 
 
 class CourseConfig(BaseModel):
-    """The kit's own settings for one course (nanglucso.yaml)."""
+    """The kit's own settings for one course (nanglucso.yaml).
+
+    ``database`` (the kit's tables) and ``gradebook`` (nbgrader's, ``CourseDirectory.db_url``) are SQLAlchemy
+    URLs. On one PC they are SQLite files, relative to the course folder (``sqlite:///nanglucso.db``,
+    ``sqlite:///gradebook.db``; used in WAL mode, so grading and report pages can run at the same time).
+    On a school server they are PostgreSQL databases, e.g.
+    ``postgresql+psycopg://nanglucso:MẬT_KHẨU@127.0.0.1:5432/nanglucso_truong`` and ``…/gradebook_truong``
+    (two databases, or one database for both: the table names do not collide). nbgrader's own commands read
+    ``nbgrader_config.py``: its ``c.CourseDirectory.db_url`` must be the same gradebook URL (``nanglucso course
+    init --database … --gradebook …`` writes both). ``exchange``: nbgrader's exchange folder, by default
+    ``exchange/`` in the course folder; on JupyterHub the shared ``/srv/nbgrader/exchange``.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -56,13 +66,34 @@ class CourseConfig(BaseModel):
     bank: str | None = None
     tasks: str | None = None
     rubrics: str | None = None
+    # nbgrader's exchange: by default inside the course folder (one PC, no root rights needed); on JupyterHub the
+    # shared /srv/nbgrader/exchange that pupils' JupyterLab fetches from (docs/trien_khai_jupyterhub.md).
+    exchange: str | None = None
+
+    @field_validator("database", "gradebook")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"'{value}' không phải địa chỉ cơ sở dữ liệu; ví dụ sqlite:///nanglucso.db hoặc "
+                             "postgresql+psycopg://nguoi_dung:mat_khau@may_chu:5432/ten_csdl") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"'{value}': bộ công cụ chỉ dùng SQLite (sqlite:///…) hoặc PostgreSQL "
+                             "(postgresql+psycopg://…)")
+        return value
 
 
 def _absolute_sqlite(url: str, root: Path) -> str:
     """Relative SQLite paths are relative to the course folder, not to wherever a command runs."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/"):
-        return prefix + str((root / url[len(prefix):]).resolve())
+    scheme, sep, rest = url.partition(":///")
+    if sep and scheme.split("+", 1)[0] == "sqlite" and rest and not rest.startswith("/") \
+            and not rest.startswith(":memory:"):
+        path, query_sep, query = rest.partition("?")
+        return f"{scheme}:///{(root / path).resolve()}{query_sep}{query}"
     return url
 
 
@@ -96,7 +127,7 @@ class Course:
 
     @property
     def exchange(self) -> Path:
-        return self.root / "exchange"
+        return Path(self.config.exchange) if self.config.exchange else self.root / "exchange"
 
     @property
     def source(self) -> Path:
@@ -147,10 +178,24 @@ class Course:
         from nbgrader.coursedir import CourseDirectory
 
         config = self.nbgrader_config()
+        from .store import is_sqlite, prepare_database
+
+        if is_sqlite(self.gradebook_url):
+            # nbgrader opens SQLite in its default journal mode; switch the file to WAL once (it stays so), so
+            # that formgrader or a second grading process can read while autograde writes.
+            prepare_database(self.gradebook_url)
         coursedir = CourseDirectory(config=config)
         api = NbGraderAPI(coursedir=coursedir, config=config)
         api.log_level = "WARN"
         return api
+
+
+def _exchange_line(exchange: str | None) -> str:
+    if exchange:  # a shared exchange (JupyterHub): the pupils' JupyterLab fetches from the same folder
+        return (f"# The exchange shared by every course of the server, one subfolder per course.\n"
+                f"c.Exchange.root = {exchange!r}\nc.Exchange.path_includes_course = True")
+    return ("# The exchange lives inside the course folder: no root rights needed on a lab PC.\n"
+            'c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")')
 
 
 def init_course(root: Path, course_id: str, school: str = "", **details: Any) -> Course:
@@ -161,19 +206,25 @@ def init_course(root: Path, course_id: str, school: str = "", **details: Any) ->
     cfg_path = root / CONFIG_NAME
     if cfg_path.exists():
         return open_course(root)
-    config = CourseConfig(course_id=course_id, school=school, **details)
-    for sub in ("source", "rosters", "exchange"):
-        (root / sub).mkdir(exist_ok=True)
-    os.chmod(root / "exchange", 0o777)  # nbgrader's exchange expects a world-writable root
-    (root / "nbgrader_config.py").write_text(
-        NBGRADER_CONFIG.format(course_id=course_id, gradebook="sqlite:///" + str(root / "gradebook.db")),
-        encoding="utf-8")
-    cfg_path.write_text(yaml.safe_dump(config.model_dump(exclude_none=True), allow_unicode=True,
-                                       sort_keys=False), encoding="utf-8")
+    try:
+        config = CourseConfig(course_id=course_id, school=school, **details)
+    except ValidationError as exc:
+        raise KitError(f"thông tin khoá học không hợp lệ: {exc}") from None
     course = Course(root, config)
     from .store import Store
 
+    # The tables first: a database server that cannot be reached leaves no half-made course behind.
     Store(course.db_url).create()
+    for sub in ("source", "rosters", "exchange"):
+        (root / sub).mkdir(exist_ok=True)
+    os.chmod(root / "exchange", 0o777)  # nbgrader's exchange expects a world-writable root
+    # nbgrader's own commands (formgrader) must open the gradebook the kit writes: the same URL in both files.
+    (root / "nbgrader_config.py").write_text(
+        NBGRADER_CONFIG.format(course_id=course_id, gradebook=_absolute_sqlite(config.gradebook, root),
+                               exchange=_exchange_line(config.exchange)),
+        encoding="utf-8")
+    cfg_path.write_text(yaml.safe_dump(config.model_dump(exclude_none=True), allow_unicode=True,
+                                       sort_keys=False), encoding="utf-8")
     return course
 
 

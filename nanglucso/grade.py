@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +18,7 @@ import nbformat
 from .build import ITEMS_SUFFIX, grade_id
 from .course import Course
 from .errors import KitError
+from .fast_grade import grade_submission, quiz_plan, save_gradebook
 from .framework import load_framework
 from .levels import load_rule, student_levels
 from .responses import SUFFIX as RESPONSES_SUFFIX
@@ -36,6 +41,7 @@ class StudentResult:
 class GradeReport:
     assignment: str
     results: list[StudentResult]
+    kernel_free: int = 0  # submissions graded without a kernel (nanglucso.fast_grade)
 
     @property
     def problems(self) -> list[dict[str, str]]:
@@ -182,28 +188,48 @@ def _answers(folder: Path, notebook: str) -> dict[str, Any]:
         return {}
 
 
-def _record(course: Course, store: Store, assignment: str, notebook: str, items: dict[str, dict],
-            result: StudentResult, fw: Any, rule: Any) -> None:
-    """Read one student's grades back from nbgrader's gradebook into the kit's tables, with levels."""
+def _known_scores(student: str, items: dict[str, dict], final: dict[str, float | None],
+                  answers: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """The rows ``_item_scores`` would read back, from the scores the kernel-free path just wrote."""
+    scores, problems = [], []
+    for n, (item_id, item) in enumerate(items.items(), start=1):
+        value = final.get(grade_id(item_id))
+        if value is None:
+            problems.append(_problem(student, "cell_not_scored",
+                                     f"câu {n} ({item_id}): nbgrader không chấm được ô này. Chấm tay trong "
+                                     "formgrader hoặc cho học sinh làm lại từ bản phát."))
+        scores.append({"item_id": item_id, "competency": item["competency"], "level": item["level"],
+                       "score": value, "max_score": float(item["points"]), "pending": False,
+                       "answer": _answer_json(answers.get(item_id))})
+    return scores, problems
+
+
+def _record(course: Course, roster: dict[str, dict], assignment: str, notebook: str, items: dict[str, dict],
+            result: StudentResult, fw: Any, rule: Any, final: dict[str, float | None] | None = None,
+            folder: Path | None = None) -> tuple[list[dict], list[dict]]:
+    """One student's item scores and levels for the kit's tables: read back from nbgrader's gradebook, or taken
+    from ``final`` (grade id → score) when the kernel-free path has just written them."""
     student = result.student_id
-    graded = course.root / "autograded" / student / assignment
+    graded = folder or course.root / "autograded" / student / assignment
     answers = _answers(graded, notebook)
-    if any(item["type"] == "written" for item in items.values()) and (graded / f"{notebook}.ipynb").exists():
-        show_written_answers(graded / f"{notebook}.ipynb", answers, items)
-    scores, cell_problems = _item_scores(course, assignment, notebook, student, items, answers)
+    if final is not None:
+        scores, cell_problems = _known_scores(student, items, final, answers)
+    else:
+        if any(item["type"] == "written" for item in items.values()) and (graded / f"{notebook}.ipynb").exists():
+            show_written_answers(graded / f"{notebook}.ipynb", answers, items)
+        scores, cell_problems = _item_scores(course, assignment, notebook, student, items, answers)
     result.problems += cell_problems
-    roster = store.student(student)
-    if roster is None:
+    if student not in roster:
         result.problems.append(_problem(student, "not_in_roster",
                                         "học sinh không có trong danh sách lớp: đã lưu điểm nhưng chưa xếp bậc. "
                                         "Nhập danh sách lớp có mã này rồi chấm lại."))
         level_rows: list[dict] = []
     else:
-        level_rows = student_levels(scores, roster["grade"], rule, fw)
-    store.save_results(assignment, student, scores, level_rows)
+        level_rows = student_levels(scores, roster[student]["grade"], rule, fw)
     result.score = sum(s["score"] or 0 for s in scores)
     result.max_score = sum(s["max_score"] for s in scores)
     result.pending = sum(1 for s in scores if s["pending"])
+    return scores, level_rows
 
 
 def sync_manual(course: Course, assignment: str) -> GradeReport:
@@ -214,22 +240,50 @@ def sync_manual(course: Course, assignment: str) -> GradeReport:
     store.create()
     fw, rule = load_framework(), load_rule(course.rubrics_root())
     students = sorted(p.parent.name for p in (course.root / "autograded").glob(f"*/{assignment}") if p.is_dir())
-    results = []
+    roster = {s["student_id"]: s for s in store.students()}
+    results, rows = [], {}
     for student in students:
         result = StudentResult(student)
-        _record(course, store, assignment, notebook, items, result, fw, rule)
+        rows[student] = _record(course, roster, assignment, notebook, items, result, fw, rule)
         results.append(result)
+    store.save_many_results(assignment, rows)
     return GradeReport(assignment, results)
 
 
-def grade(course: Course, assignment: str, progress: Progress | None = None) -> GradeReport:
-    """Collect submissions, autograde each with nbgrader, check, and store scores and levels."""
+def _autograde_one(root: str, assignment: str, student: str, exclude: list[str]) -> dict[str, Any]:
+    """nbgrader's own autograde of one submission (in a worker process: each runs its own kernel)."""
+    from .course import open_course
+
+    api = open_course(Path(root)).api()
+    api.config.Autograde.exclude_overwriting = {assignment: exclude}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
+        outcome = api.autograde(assignment, student, force=True, create=True)
+    return {"success": bool(outcome.get("success")), "log": outcome.get("log"), "error": outcome.get("error")}
+
+
+def _fast_one(args: tuple) -> Any:
+    return grade_submission(*args)
+
+
+def default_workers() -> int:
+    """One worker per core: kernels and notebook files are CPU-bound."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def grade(course: Course, assignment: str, progress: Progress | None = None, workers: int | None = None,
+          kernel_free: bool = True) -> GradeReport:
+    """Collect submissions, autograde them, check, and store scores and levels.
+
+    Quiz submissions with no code of the student's are graded without a kernel (nanglucso.fast_grade, which
+    leaves nbgrader's gradebook exactly as autograde would); every other submission goes through nbgrader's
+    autograde, ``workers`` at a time in separate processes. ``kernel_free=False`` sends all through nbgrader."""
     notebook, items, manifest = _manifest(course, assignment)
     api = course.api()
     # Never let a stray source copy of the responses file replace a student's (STACK-NOTES pitfall),
     # nor the teacher's copies of a task's files undo what the student did with them.
-    api.config.Autograde.exclude_overwriting = {
-        assignment: [f"{notebook}{RESPONSES_SUFFIX}", *_student_files(course, assignment, manifest)]}
+    exclude = [f"{notebook}{RESPONSES_SUFFIX}", *_student_files(course, assignment, manifest)]
+    api.config.Autograde.exclude_overwriting = {assignment: exclude}
     api.collect(assignment)
     submitted = course.root / "submitted"
     students = sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
@@ -237,27 +291,70 @@ def grade(course: Course, assignment: str, progress: Progress | None = None) -> 
     store.create()
     fw = load_framework()
     rule = load_rule(course.rubrics_root())
-    results: list[StudentResult] = []
-    for n, student in enumerate(students, start=1):
-        if progress:
-            progress(n, len(students), student)
-        result = StudentResult(student)
-        results.append(result)
+    workers = workers or default_workers()
+    results = {s: StudentResult(s) for s in students}
+    rows: dict[str, tuple[list[dict], list[dict]]] = {}
+    ready = []
+    for student in students:
         ok, pre = precheck(submitted / student / assignment, notebook, student)
-        result.problems += pre
-        if not ok:
-            # Scores of an earlier, replaced submission must not stand for this one.
-            store.save_results(assignment, student, [], [])
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
-            outcome = api.autograde(assignment, student, force=True, create=True)
-        if not outcome.get("success"):
+        results[student].problems += pre
+        if ok:
+            ready.append(student)
+        else:
+            rows[student] = ([], [])  # scores of an earlier, replaced submission must not stand for this one
+    done = len(students) - len(ready)
+
+    def tick(student: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, len(students), student)
+
+    plan = quiz_plan(course.gradebook_url, course.course_id, assignment) if kernel_free and ready else None
+    finals: dict[str, dict] = {}
+    if plan is not None:
+        ignore = list(api.coursedir.ignore)
+        jobs = [(plan, submitted / s / assignment, course.root / "autograded" / s / assignment,
+                 course.source / assignment, exclude, ignore) for s in ready]
+        graded = []
+        with _pool(workers) as pool:
+            for student, outcome in zip(ready, pool.map(_fast_one, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
+                                        if pool else map(_fast_one, jobs), strict=True):
+                if outcome is not None:
+                    graded.append(outcome)
+                    tick(student)
+        finals = save_gradebook(course.gradebook_url, course.course_id, plan, graded)
+    slow = [s for s in ready if s not in finals]
+    outcomes: dict[str, dict[str, Any]] = {}
+    if slow:
+        with _pool(min(workers, len(slow))) as pool:
+            calls = ((str(course.root), assignment, s, exclude) for s in slow)
+            for student, outcome in zip(slow, pool.map(_autograde_one, *zip(*calls, strict=True))
+                                        if pool else (_autograde_one(*c) for c in calls), strict=True):
+                outcomes[student] = outcome
+                tick(student)
+    roster = {s["student_id"]: s for s in store.students()}
+    for student in ready:
+        result = results[student]
+        outcome = outcomes.get(student)
+        if outcome is not None and not outcome["success"]:
             result.problems.append(_problem(student, "autograde_failed",
                                             f"nbgrader không chấm được bài: {failure_reason(outcome)}. "
                                             "Xem bài trong submitted/ rồi chấm lại."))
-            store.save_results(assignment, student, [], [])
+            rows[student] = ([], [])
             continue
-        _record(course, store, assignment, notebook, items, result, fw, rule)
-    store.replace_problems(assignment, [p for r in results for p in r.problems])
-    return GradeReport(assignment, results)
+        rows[student] = _record(course, roster, assignment, notebook, items, result, fw, rule, finals.get(student))
+    store.save_many_results(assignment, rows)
+    ordered = [results[s] for s in students]
+    store.replace_problems(assignment, [p for r in ordered for p in r.problems])
+    return GradeReport(assignment, ordered, len(finals))
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes (forked: they inherit the loaded kit), or None to work in this process."""
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool

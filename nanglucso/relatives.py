@@ -16,7 +16,7 @@ from sqlalchemy import Column, Date, DateTime, Integer, String, Table, delete, s
 from .course import Course
 from .errors import ContentError, Problem
 from .sheets import parse_date, sheet_rows
-from .store import Store, metadata
+from .store import Clipped, Store, metadata
 from .text import clean
 
 # Suggested in the form; any other service a teacher types is accepted.
@@ -31,7 +31,7 @@ relative_help = Table(
     Column("relative", String(100), nullable=False),  # "bà nội", "bố", …
     Column("service", String(100), nullable=False),
     Column("note", String(500)),
-    Column("recorded_by", String(100)),
+    Column("recorded_by", Clipped(100)),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -73,6 +73,13 @@ def read_roster(path: Path) -> list[dict[str, Any]]:
         if sid in seen:
             problems.append(Problem(path, line, f"{who}: mã học sinh '{sid}' trùng với dòng {seen[sid]}"))
             continue
+        # The database's column widths (PostgreSQL refuses longer text; SQLite would keep it silently).
+        too_long = [f"{label} dài quá {limit} kí tự" for label, value, limit in
+                    (("họ và tên", name, 200), ("tên lớp", klass, 20),
+                     ("giới tính", clean(str(values.get("gender", ""))), 10)) if len(value) > limit]
+        if too_long:
+            problems.append(Problem(path, line, f"{who}: {', '.join(too_long)}; sửa lại trong tệp rồi nhập lại"))
+            continue
         seen[sid] = line
         try:
             grade = _grade_of(klass, values.get("grade"))

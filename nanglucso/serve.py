@@ -26,17 +26,28 @@ RESULTS_APP = "bao_cao_lop.ipynb"
 SCHOOL_APP = "bao_cao_truong.ipynb"
 PRACTICE_APP = "luyen_tap.ipynb"
 PORTAL_APP = "cong_hoc_sinh.ipynb"
+CONSOLE_APP = "giao_vien.ipynb"
 APPS = {"ket-qua": RESULTS_APP, "luyen-tap": PRACTICE_APP, "cong-hoc-sinh": PORTAL_APP}
 # Served alone and open to anyone who reaches the server; every other app is a teacher's, behind the token.
 PUPIL_APPS = {PRACTICE_APP: "luyện tập", PORTAL_APP: "cổng làm bài của học sinh"}
-TEACHER_PAGES = {RESULTS_APP: "Báo cáo lớp", SCHOOL_APP: "Bảng tổng hợp của trường",
-                 "dai_su_so.ipynb": "Hội đồng Đại sứ số"}
+TEACHER_PAGES = {CONSOLE_APP: "Bảng điều khiển của giáo viên", RESULTS_APP: "Báo cáo lớp",
+                 SCHOOL_APP: "Bảng tổng hợp của trường", "dai_su_so.ipynb": "Hội đồng Đại sứ số"}
+# Set by JupyterHub for a hub-managed service ("/services/<name>/"): the pages then live under that prefix.
+HUB_PREFIX_ENV = "JUPYTERHUB_SERVICE_PREFIX"
 ERROR_HELP = ("Trang gặp lỗi khi chạy: hãy báo cho người quản trị phòng máy (chi tiết ở cửa sổ chạy máy chủ). "
               "An error occurred: details are in the server's log.")
 
 
-def voila_command(app: Path, port: int, ip: str = "127.0.0.1") -> list[str]:
+def default_base_url() -> str:
+    """'/' on a lab PC; behind JupyterHub, the service's prefix the hub routes to this server."""
+    prefix = os.environ.get(HUB_PREFIX_ENV, "").strip() or "/"
+    return prefix if prefix.endswith("/") else prefix + "/"
+
+
+def voila_command(app: Path, port: int, ip: str = "127.0.0.1", base_url: str = "/") -> list[str]:
     """Voila's command line for one notebook (a pupil server) or for a folder of notebooks (the teacher server)."""
+    # Behind JupyterHub's proxy every address starts with the service's prefix (/services/<name>/).
+    prefix = [f"--Voila.base_url={base_url}"] if base_url != "/" else []
     return [
         sys.executable, "-m", "nanglucso.voila_main", str(app),
         "--no-browser",
@@ -65,6 +76,7 @@ def voila_command(app: Path, port: int, ip: str = "127.0.0.1") -> list[str]:
         "--VoilaExecutor.iopub_timeout=120",
         # nbgrader's JupyterLab extensions have nothing to do inside a Voila page.
         "--VoilaConfiguration.extension_denylist=@jupyter/nbgrader",
+        *prefix,
     ]
 
 
@@ -73,7 +85,7 @@ def is_pupil_app(app: str) -> bool:
 
 
 def start(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RESULTS_APP,
-          token: str | None = None) -> subprocess.Popen:
+          token: str | None = None, base_url: str = "/") -> subprocess.Popen:
     """Start Voila in the background; the pages read the course named by NANGLUCSO_COURSE.
 
     A pupil app gets a server of its own, with no token. Any other app starts the teacher server over every
@@ -87,38 +99,39 @@ def start(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RE
     else:
         target = apps
         env[TOKEN_ENV] = token or course_token(course)
-    return subprocess.Popen(voila_command(target, port, ip), env=env)
+    return subprocess.Popen(voila_command(target, port, ip, base_url), env=env)
 
 
-def base_url(ip: str, port: int) -> str:
+def base_url(ip: str, port: int, prefix: str = "/") -> str:
     """The address to give people: the machine's name when the server listens on every interface."""
     host = socket.gethostname() if ip in ("", "0.0.0.0", "::") else ip
-    return f"http://{host}:{port}/"
+    return f"http://{host}:{port}{prefix}"
 
 
-def teacher_urls(ip: str, port: int, token: str) -> dict[str, str]:
+def teacher_urls(ip: str, port: int, token: str, prefix: str = "/") -> dict[str, str]:
     """Page name → address with the token, for the list of apps and each teacher page that exists."""
     query = "?token=" + quote(token, safe="")
-    urls = {"Danh sách trang": base_url(ip, port) + query}
+    urls = {"Danh sách trang": base_url(ip, port, prefix) + query}
     for app, name in TEACHER_PAGES.items():
         if (shipped("voila_apps") / app).exists():
-            urls[name] = f"{base_url(ip, port)}voila/render/{app}{query}"
+            urls[name] = f"{base_url(ip, port, prefix)}voila/render/{app}{query}"
     return urls
 
 
 def serve_forever(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RESULTS_APP,
-                  token: str | None = None, new_token: bool = False) -> int:
-    """Start a server, print where to find it, and wait for Ctrl+C."""
+                  token: str | None = None, new_token: bool = False, prefix: str = "/") -> int:
+    """Start a server, print where to find it, and wait for Ctrl+C (or, as a JupyterHub service, for the hub
+    to stop it). ``prefix``: the path the pages live under (a hub service's /services/<name>/)."""
     given = token is not None
     if not is_pupil_app(app):
         token = token or course_token(course, renew=new_token)
-    proc = start(course, port, ip, app, token=token)
+    proc = start(course, port, ip, app, token=token, base_url=prefix)
     if is_pupil_app(app):
-        print(f"\nĐang phục vụ trang {PUPIL_APPS[app]} tại {base_url(ip, port)}  (không cần mã truy cập; "
+        print(f"\nĐang phục vụ trang {PUPIL_APPS[app]} tại {base_url(ip, port, prefix)}  (không cần mã truy cập; "
               "Ctrl+C để dừng)", flush=True)
     else:
         print("\nĐang phục vụ các trang cho giáo viên và cán bộ quản lý (cần mã truy cập, đã kèm trong địa chỉ):")
-        for name, url in teacher_urls(ip, port, token).items():
+        for name, url in teacher_urls(ip, port, token, prefix).items():
             print(f"  {name + ':':<26}{url}")
         kept = "chỉ cho lần chạy này" if given else f"lưu ở {token_path(course)}; đổi mã: nanglucso serve --new-token"
         print(f"Mã truy cập {kept}. Ctrl+C để dừng.", flush=True)

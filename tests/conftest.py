@@ -12,6 +12,8 @@ from openpyxl import Workbook
 
 from nanglucso.course import Course, init_course
 
+from .pg import pg_server, pg_url  # noqa: F401 - fixtures: a real PostgreSQL server (tests/pg.py)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 KIT = Path(__file__).parent.parent
 BLUEPRINT = FIXTURES / "blueprint.yaml"

@@ -24,6 +24,7 @@ from nanglucso.ambassador_inputs import (
 )
 from nanglucso.ambassador_policy import POLICY_FILE, load_policy, policy_fingerprint
 from nanglucso.ambassador_rank import Candidate, Rating, rank, robustness
+from nanglucso.course import Course
 from nanglucso.errors import ContentError
 from nanglucso.framework import load_framework
 from nanglucso.paths import ITEMS_SUFFIX
@@ -317,16 +318,12 @@ def _sheet(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     return path
 
 
-@pytest.fixture
-def school(tmp_path):
-    """A course holding the fixture: roster, one baseline round of levels, candidates from Excel, ratings."""
-    course = make_course(tmp_path / "khoa_hoc")
-    course.config.rubrics = str(write_policy(tmp_path / "rubrics"))
-    course.config.school_year = "2026-2027"
+def store_fixture(course: Course, genders: dict[str, str] | None = None) -> None:
+    """The fixture's roster (with genders when given) and one baseline round of its levels in the course."""
     store = Store(course.db_url)
     store.replace_students([{"student_id": sid, "full_name": name, "family_name": split_name(name)[0],
-                             "given_name": split_name(name)[1], "class_name": cls, "grade": 6}
-                            for sid, name, cls, *_ in PUPILS])
+                             "given_name": split_name(name)[1], "class_name": cls, "grade": 6,
+                             **({"gender": genders[sid]} if genders else {})} for sid, name, cls, *_ in PUPILS])
     folder = course.source / "dau-nam-6"
     folder.mkdir(parents=True)
     (folder / f"bai{ITEMS_SUFFIX}").write_text(json.dumps({"grade": 6, "form": "baseline", "items": []}),
@@ -336,6 +333,15 @@ def school(tmp_path):
         rows = [{k: r[k] for k in ("scope", "code", "level")} | {"expected": "TC1", "ready": FW.rank(r["level"]) >= 3}
                 for r in levels if r["student_id"] == sid]
         store.save_results("dau-nam-6", sid, [], rows)
+
+
+@pytest.fixture
+def school(tmp_path):
+    """A course holding the fixture: roster, one baseline round of levels, candidates from Excel, ratings."""
+    course = make_course(tmp_path / "khoa_hoc")
+    course.config.rubrics = str(write_policy(tmp_path / "rubrics"))
+    course.config.school_year = "2026-2027"
+    store_fixture(course)
     _sheet(tmp_path / "ung_vien.xlsx", ["STT", "Mã HS", "Họ và tên", "Tự nguyện", "Đồng ý của cha mẹ",
                                         "Xác nhận của GVCN", "Kết quả rèn luyện"],
            [[n, sid, name, "Có", "x" if consent else "", "có", conduct]

@@ -37,11 +37,9 @@ from nanglucso.ambassador_sheets import SCALE_SHEET, SHEET, import_ratings_excel
 from nanglucso.cli import main as cli_main
 from nanglucso.course import Course, open_course
 from nanglucso.errors import KitError
-from nanglucso.paths import ITEMS_SUFFIX
 from nanglucso.store import Store
-from nanglucso.text import split_name
 from tests.conftest import make_course
-from tests.test_ambassadors import FW, PUPILS, RATERS, RUBRIC, _sheet, fixture_inputs, write_policy
+from tests.test_ambassadors import PUPILS, RATERS, RUBRIC, _sheet, store_fixture, write_policy
 
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 PDFTOTEXT = Path("/usr/bin/pdftotext")
@@ -74,19 +72,7 @@ def committee_course(tmp_path: Path) -> Course:
             "authority": "UBND xã Thử Nghiệm", "commune": "Thử Nghiệm", "principal": CHAIR}
     cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     course = open_course(root)
-    store = Store(course.db_url)
-    store.replace_students([{"student_id": sid, "full_name": name, "family_name": split_name(name)[0],
-                             "given_name": split_name(name)[1], "class_name": cls, "grade": 6,
-                             "gender": GENDERS[sid]} for sid, name, cls, *_ in PUPILS])
-    folder = course.source / "dau-nam-6"
-    folder.mkdir(parents=True)
-    (folder / f"bai{ITEMS_SUFFIX}").write_text(json.dumps({"grade": 6, "form": "baseline", "items": []}),
-                                               encoding="utf-8")
-    _, levels, _ = fixture_inputs()
-    for sid, *_ in PUPILS:
-        rows = [{k: r[k] for k in ("scope", "code", "level")} | {"expected": "TC1", "ready": FW.rank(r["level"]) >= 3}
-                for r in levels if r["student_id"] == sid]
-        store.save_results("dau-nam-6", sid, [], rows)
+    store_fixture(course, GENDERS)
     return course
 
 
