@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -174,6 +175,17 @@ def test_kernel_free_grading_leaves_the_gradebook_as_nbgrader_does(tmp_path):
     scores = {r.student_id: r.score for r in by_kit.results}
     assert scores["RIGHT1"] == scores["EDIT01"] == scores["CODE01"] == sum(i.points for i in chosen)
     assert scores["TYPES1"] == scores["RESP01"] == scores["MISS01"] == 0
+
+    # Feedback a teacher releases from a kernel-free grading: same score line as nbgrader's own, and no key.
+    for twin in (stock, kit):
+        assert twin.api().generate_feedback(built.assignment, "HALF1")["success"]
+    pages = [(t.root / "feedback" / "HALF1" / built.assignment / f"{NB}.html").read_text(encoding="utf-8")
+             for t in (stock, kit)]
+    lines = [re.findall(r"\(Score: [^)]*\)", page) for page in pages]
+    assert lines[0] == lines[1] and len(lines[0]) == 1 + 7  # the total, then each question
+    assert lines[0][0] == f"(Score: {round(scores['HALF1'], 2)} / {float(sum(i.points for i in chosen))})"
+    for secret in ("score_item", "'key'", "BEGIN HIDDEN"):
+        assert not any(secret in page for page in pages), secret
 
     # The teacher overrides one score in formgrader; WRONG1 resubmits right answers later; grade both again.
     for twin in (stock, kit):
