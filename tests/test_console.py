@@ -250,6 +250,37 @@ def test_console_in_chromium_whole_cycle(tmp_path):
     assert time.monotonic() - started < 240
 
 
+def test_console_offers_the_practical_form(tmp_path):
+    """The kit's practical blueprint: built from the console with its tasks, previewed without a key."""
+    import re
+
+    import ipywidgets as w
+    from nanglucso.widgets.console import TeacherConsole
+
+    from nanglucso.roster import import_roster
+
+    course = _fresh_demo_course(tmp_path / "khoa")
+    import_roster(course, write_roster_xlsx(tmp_path / "ds.xlsx", ROSTER))
+    app = TeacherConsole(course)
+    app.tabs.selected_index = 1
+    ui = app.controls
+    ui["grade"].value, ui["form"].value = 6, "practical"
+    assert "lop6-thuc-hanh" in ui["blueprint_about"].value
+    ui["build"].click()
+    app.wait(300)
+    assert "Đã tạo bài &#x27;lop6-thuc-hanh&#x27; (0 câu, 2 bài thực hành)" in ui["release_message"].value
+
+    def texts(widget, out):
+        if isinstance(widget, w.HTML):
+            out.append(widget.value)
+        for child in getattr(widget, "children", ()):
+            texts(child, out)
+        return out
+
+    page = " ".join(texts(app.tabs.children[1], []))
+    assert re.search(r"Câu 1/\d+", page) and "Bài thực hành" in page and "'key'" not in page
+
+
 @pytest.mark.parametrize("value,shown", [("2014-09-05", "05/09/2014"), (None, ""), ("5/9/2014", "5/9/2014")])
 def test_birth_dates_as_on_school_lists(value, shown):
     from nanglucso.widgets.console import _birth

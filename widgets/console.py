@@ -36,7 +36,7 @@ EXTRA_CSS = """
   border-radius: 6px; text-decoration: none; font-weight: 600; }
 .nls-report .nls-preview { border: 1px dashed #b8c4d6; border-radius: 10px; padding: 8px; margin: 6px 0; }
 """
-FORMS = {"baseline": "Đầu năm học", "end_of_year": "Cuối năm học"}
+FORMS = {"baseline": "Đầu năm học", "end_of_year": "Cuối năm học", "practical": "Thực hành"}
 WHERE_PORTAL, WHERE_LAB = "portal", "lab"
 REFRESH_SECONDS = 15
 REPORT_PAGE = "bao_cao_lop.ipynb"
@@ -59,7 +59,7 @@ def _error(exc: Exception) -> str:
 
 
 def blueprint_files(folder: Path | None = None) -> dict[tuple[int, str], tuple[Blueprint, Path]]:
-    """(grade, form) → the blueprint for the baseline and end-of-year forms in ``folder`` (the kit's own)."""
+    """(grade, form) → the blueprint for the baseline, end-of-year and practical forms in ``folder`` (the kit's own)."""
     out: dict[tuple[int, str], tuple[Blueprint, Path]] = {}
     for path in sorted((folder or shipped("assessments") / "blueprints").glob("*.y*ml")):
         try:
@@ -385,7 +385,8 @@ class TeacherConsole:
 
             def done(built: Any) -> None:
                 skipped = f" (bỏ qua {len(built.skipped)} ô khung năng lực không có yêu cầu)" if built.skipped else ""
-                message.value = _message(f"Đã tạo bài '{built.assignment}' ({built.n_items} câu){skipped}. "
+                size = f"{built.n_items} câu" + (f", {built.n_tasks} bài thực hành" if built.n_tasks else "")
+                message.value = _message(f"Đã tạo bài '{built.assignment}' ({size}){skipped}. "
                                          "Xem trước bên dưới, rồi bấm Phát bài.")
                 describe()
 
