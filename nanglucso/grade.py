@@ -254,16 +254,22 @@ def _autograde_one(root: str, assignment: str, student: str, exclude: list[str])
     """nbgrader's own autograde of one submission (in a worker process: each runs its own kernel)."""
     from .course import open_course
 
-    api = open_course(Path(root)).api()
-    api.config.Autograde.exclude_overwriting = {assignment: exclude}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
-        outcome = api.autograde(assignment, student, force=True, create=True)
+    try:
+        api = open_course(Path(root)).api()
+        api.config.Autograde.exclude_overwriting = {assignment: exclude}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbgrader's SQLAlchemy autoflush chatter
+            outcome = api.autograde(assignment, student, force=True, create=True)
+    except Exception as exc:  # noqa: BLE001 - one pupil's failure is reported for that pupil; the batch goes on
+        return {"success": False, "log": "", "error": f"{type(exc).__name__}: {exc}"}
     return {"success": bool(outcome.get("success")), "log": outcome.get("log"), "error": outcome.get("error")}
 
 
 def _fast_one(args: tuple) -> Any:
-    return grade_submission(*args)
+    try:
+        return grade_submission(*args)
+    except Exception:  # noqa: BLE001 - e.g. a file that cannot be copied: nbgrader then grades it (and says why)
+        return None
 
 
 def default_workers() -> int:
