@@ -131,8 +131,10 @@ def serve_forever(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: 
               "Ctrl+C để dừng)", flush=True)
     else:
         print("\nĐang phục vụ các trang cho giáo viên và cán bộ quản lý (cần mã truy cập, đã kèm trong địa chỉ):")
-        for name, url in teacher_urls(ip, port, token, prefix).items():
-            print(f"  {name + ':':<26}{url}")
+        urls = teacher_urls(ip, port, token, prefix)
+        width = max(len(name) for name in urls) + 2
+        for name, url in urls.items():
+            print(f"  {name + ':':<{width}}{url}")
         kept = "chỉ cho lần chạy này" if given else f"lưu ở {token_path(course)}; đổi mã: nanglucso serve --new-token"
         print(f"Mã truy cập {kept}. Ctrl+C để dừng.", flush=True)
     try:
