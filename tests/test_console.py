@@ -88,6 +88,7 @@ def test_console_in_process_whole_cycle(tmp_path):
     assert all("key" not in item for item in preview.sitting.items.values())  # the public file only
     first = preview.sitting.widget(preview.order[0])
     first.answer_with("mạng xã hội")  # a teacher trying an answer in the preview
+    assert "xem trước: không lưu" in first.status.value and "Đã lưu" not in first.status.value
     assert not list((course.source / "thu-lop6").glob("*.responses.json"))
     preview.go(+1)
     assert "Câu 2/8" in preview.where.value
@@ -141,7 +142,16 @@ def test_console_in_process_whole_cycle(tmp_path):
     assert "2/2</span> học sinh có kết quả" in figures
     for row in rep.domain_share.itertuples(index=False):
         assert f"<td>{html.escape(row.name)}</td>" in figures and f"<td>{_pct(row.share)}</td>" in figures
-    assert "href='bao_cao_lop.ipynb?token=abc%2Fd'" in ui["report_link"].value
+    # The class report opens on the console's assignment and class, the token carried along.
+    assert "href='bao_cao_lop.ipynb?token=abc%2Fd&amp;bai=thu-lop6&amp;lop=6A1'" in ui["report_link"].value
+    ui["results_class"].value = "6A2"
+    assert "&amp;lop=6A2'" in ui["report_link"].value
+    from nanglucso.widgets.reports import ClassReportApp
+
+    opened = ClassReportApp(course, "thu-lop6", "6A2")
+    assert (opened.pick.value, opened.klass.value) == ("thu-lop6", "6A2")
+    assert ClassReportApp(course, "khong-co", "9Z9").klass.value == "6A1"  # unknown: the first class
+    ui["results_class"].value = "6A1"
     ui["feedback"].click()
     app.wait(120)
     assert "Đã trả nhận xét bài &#x27;thu-lop6&#x27;" in ui["feedback_message"].value

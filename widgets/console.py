@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import ipywidgets as w
 import pandas as pd
@@ -40,6 +41,7 @@ FORMS = {"baseline": "Đầu năm học", "end_of_year": "Cuối năm học", "p
 WHERE_PORTAL, WHERE_LAB = "portal", "lab"
 REFRESH_SECONDS = 15
 REPORT_PAGE = "bao_cao_lop.ipynb"
+PREVIEW_SAVED = "<span class='nls-saved'>✓ Đã chọn (xem trước: không lưu)</span>"
 # What the teacher does about each kind of grading problem (the message itself says what happened).
 WHAT_TO_DO = {
     "missing_responses": "Hỏi em đã làm bài trên máy nào; nếu em chưa làm, cho em làm lại rồi bấm chấm lại.",
@@ -106,6 +108,7 @@ class _Preview:
         self.back.disabled, self.forward.disabled = self.n == 0, self.n == len(self.order) - 1
         item_id = self.order[self.n]
         if self.sitting.items[item_id]["type"] in self.renderable:
+            self.sitting.widget(item_id).saved_text = PREVIEW_SAVED
             self.card.children = [self.sitting.show(item_id)]
         else:  # code: a solution cell of the notebook, which the portal cannot show
             prompt = self.sitting.items[item_id].get("prompt", {}).get("vi", "")
@@ -657,17 +660,25 @@ class TeacherConsole:
         pick = self._assignment_picker(self._graded(), "results_assignment")
         klass = w.Dropdown(options=self._classes(), description="Lớp:")
         figures = w.HTML()
-        query = ("?" + self.query.lstrip("?")) if self.query.strip("?") else ""
-        link = w.HTML(f"<p><a class='nls-open-report' href='{REPORT_PAGE}{html.escape(query)}' target='_blank'>"
-                      "Mở trang Báo cáo lớp</a><br><small>Biểu đồ theo miền và năng lực, bản đồ học sinh × năng "
-                      "lực, hồ sơ từng em, em cần hỗ trợ, thống kê câu hỏi — mở ở thẻ mới, trên cùng máy chủ."
-                      "</small></p>")
+        link = w.HTML()
+
+        def show_link() -> None:
+            # The report page opens on this assignment and class (its `bai` and `lop` parameters), and the
+            # page's own query (the access token) comes along.
+            params = [(k, v) for k, v in parse_qsl(self.query.lstrip("?")) if k not in ("bai", "lop")]
+            params += [(k, v) for k, v in (("bai", pick.value), ("lop", klass.value)) if v]
+            query = ("?" + urlencode(params)) if params else ""
+            link.value = (f"<p><a class='nls-open-report' href='{REPORT_PAGE}{html.escape(query)}' target='_blank'>"
+                          "Mở trang Báo cáo lớp</a><br><small>Biểu đồ theo miền và năng lực, bản đồ học sinh × "
+                          "năng lực, hồ sơ từng em, em cần hỗ trợ, thống kê câu hỏi — mở ở thẻ mới, trên cùng máy "
+                          "chủ.</small></p>")
         feedback = w.Button(description="Trả nhận xét cho học sinh", icon="envelope", layout=w.Layout(width="auto"))
         feedback_message = w.HTML()
 
         def show(_: Any = None) -> None:
             from nanglucso.class_report import class_report
 
+            show_link()
             if not pick.value or not klass.value:
                 figures.value = "<p>Chưa có bài nào được chấm: chấm ở tab <b>Thu & chấm</b> trước.</p>"
                 return

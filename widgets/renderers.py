@@ -65,6 +65,9 @@ class ItemWidget:
         parts.append(self.status)
         self.box = w.VBox(parts).add_class("nls-item")
 
+    # What the pupil sees once an answer is on disk (the teacher's preview says that nothing is kept).
+    saved_text = "<span class='nls-saved'>✓ Đã lưu câu trả lời</span>"
+
     # -- to override -------------------------------------------------------------------------------
     def build(self) -> w.Widget:
         raise NotImplementedError
@@ -89,7 +92,7 @@ class ItemWidget:
         finally:
             self._restoring = False
         if value is not None:
-            self.status.value = "<span class='nls-saved'>✓ Đã lưu câu trả lời</span>"
+            self.status.value = self.saved_text
 
     def changed(self, *_: Any) -> None:
         if self._restoring:
@@ -102,7 +105,7 @@ class ItemWidget:
                 "Hãy báo thầy cô.</span>"
             )
             return
-        self.status.value = "<span class='nls-saved'>✓ Đã lưu câu trả lời</span>"
+        self.status.value = self.saved_text
 
     def _ipython_display_(self) -> None:  # pragma: no cover - display hook in a kernel
         from IPython.display import display

@@ -149,7 +149,9 @@ class ClassReportApp:
     """Pick a round and a class; see readiness, the heatmap, each student's profile, who needs support,
     and the question statistics."""
 
-    def __init__(self, course: Course):
+    def __init__(self, course: Course, assignment: str | None = None, class_name: str | None = None):
+        """``assignment`` and ``class_name`` choose what the page opens on (the teacher console's link), when
+        they exist; otherwise the newest assignment and the first class."""
         self.course = course
         self.fw = load_framework()
         store = Store(course.db_url)
@@ -163,6 +165,10 @@ class ClassReportApp:
         classes = sorted({s["class_name"] for s in store.students()})
         self.pick = w.Dropdown(options=self.assignments, description="Bài:", layout=w.Layout(width="520px"))
         self.klass = w.Dropdown(options=classes, description="Lớp:")
+        if assignment in names:
+            self.pick.value = assignment
+        if class_name in classes:
+            self.klass.value = class_name
         self.body = w.VBox()
         self.box = w.VBox([w.HTML(f"<style>{CSS}</style>"), w.HBox([self.pick, self.klass]), self.body])
         self.box.add_class("nls-report")
