@@ -365,6 +365,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          new_token=args.new_token, prefix=prefix)
 
 
+def cmd_background(args: argparse.Namespace) -> int:
+    """The portal or the formgrader as a server that outlives the command (as the teacher console starts it)."""
+    from .background import NAMES, start_server, stop_server
+
+    course = _course(args)
+    name = NAMES[args.server]
+    if args.stop:
+        print(f"Đã đóng {name}." if stop_server(course, args.server) else f"{name.capitalize()} không chạy.")
+        return 0
+    info = start_server(course, args.server, ip=args.ip)
+    print(f"{name.capitalize()} đang chạy (từ {info['started']}): {info['url']}")
+    return 0
+
+
 def cmd_portal_codes(args: argparse.Namespace) -> int:
     from .portal import issue_codes
     from .slips import write_slips
@@ -629,6 +643,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--renew", action="store_true", help="cấp mã mới thay mã cũ")
     p.add_argument("--pdf", metavar="TỆP.pdf", help="tệp phiếu (mặc định: phieu_<bài>.pdf trong khoá học)")
     p.set_defaults(handler=cmd_portal_codes)
+    p = with_course(portal.add_parser("open", help="mở cổng làm bài chạy nền (đóng cửa sổ này thì cổng vẫn chạy)"))
+    p.add_argument("--ip", default="127.0.0.1", help="0.0.0.0 để các máy khác trong trường vào được")
+    p.set_defaults(handler=cmd_background, server="cong-hoc-sinh", stop=False)
+    p = with_course(portal.add_parser("close", help="đóng cổng làm bài đang chạy nền"))
+    p.set_defaults(handler=cmd_background, server="cong-hoc-sinh", stop=True, ip="127.0.0.1")
+    p = with_course(sub.add_parser("formgrader", help="mở formgrader của nbgrader (chấm tay) cho khoá học, chạy nền"))
+    p.add_argument("--stop", action="store_true", help="đóng formgrader đang chạy")
+    p.add_argument("--ip", default="127.0.0.1", help="0.0.0.0 để mở từ máy khác trong trường")
+    p.set_defaults(handler=cmd_background, server="formgrader")
 
     p = sub.add_parser("rollup", help="gộp tệp tổng hợp của nhiều trường thành bảng, biểu đồ cho xã và tỉnh")
     p.add_argument("files", nargs="+", metavar="TỆP",

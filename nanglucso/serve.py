@@ -85,11 +85,13 @@ def is_pupil_app(app: str) -> bool:
 
 
 def start(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RESULTS_APP,
-          token: str | None = None, base_url: str = "/") -> subprocess.Popen:
+          token: str | None = None, base_url: str = "/", new_session: bool = False) -> subprocess.Popen:
     """Start Voila in the background; the pages read the course named by NANGLUCSO_COURSE.
 
     A pupil app gets a server of its own, with no token. Any other app starts the teacher server over every
-    app, with ``token`` or else the course's kept token (see ``access_token.course_token``).
+    app, with ``token`` or else the course's kept token (see ``access_token.course_token``). ``new_session``:
+    the server outlives the process that started it (a teacher's page, nanglucso.background), its log in
+    ``<course>/.nanglucso/``.
     """
     env = {**os.environ, "NANGLUCSO_COURSE": str(course.root)}
     env.pop(TOKEN_ENV, None)
@@ -99,7 +101,13 @@ def start(course: Course, port: int = 8866, ip: str = "127.0.0.1", app: str = RE
     else:
         target = apps
         env[TOKEN_ENV] = token or course_token(course)
-    return subprocess.Popen(voila_command(target, port, ip, base_url), env=env)
+    if not new_session:
+        return subprocess.Popen(voila_command(target, port, ip, base_url), env=env)
+    log = course.root / ".nanglucso" / f"{Path(app).stem}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        return subprocess.Popen(voila_command(target, port, ip, base_url), env=env, start_new_session=True,
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def base_url(ip: str, port: int, prefix: str = "/") -> str:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 import ipywidgets as w
 import pandas as pd
 
+from nanglucso.background import FORMGRADER, NAMES, PORTAL, start_server, status, stop_server
 from nanglucso.blueprint import Blueprint, load_blueprint
 from nanglucso.course import Course, init_course, open_course
 from nanglucso.errors import ContentError, KitError
@@ -342,6 +343,8 @@ class TeacherConsole:
                                description="Học sinh làm bài:", style={"description_width": "initial"},
                                layout=w.Layout(width="auto"))
         slip_class = w.Dropdown(description="Lớp:")
+        portal_box = self._server_box(PORTAL, "Mở cổng làm bài", "Đóng cổng",
+                                      "Học sinh vào địa chỉ này, chọn lớp, gõ mã trên phiếu.", lan=True)
         slips_button = w.Button(description="Cấp mã và in phiếu", icon="print", layout=w.Layout(width="auto"))
         slips_message = w.HTML()
         handing = w.VBox()
@@ -425,10 +428,8 @@ class TeacherConsole:
             classes = self._classes()
             slip_class.options = [("Tất cả các lớp", "")] + [(c, c) for c in classes]
             handing.children = [where, w.HTML("<p>Mỗi em một mã ngắn trên phiếu; in phiếu, cắt theo đường kẻ và "
-                                              "phát cho từng em. Cổng làm bài mở bằng lệnh <code>nanglucso serve "
-                                              "--app cong-hoc-sinh</code> (người quản trị phòng máy chạy một lần)."
-                                              "</p>"),
-                                w.HBox([slip_class, slips_button]), slips_message]
+                                              "phát cho từng em.</p>"),
+                                w.HBox([slip_class, slips_button]), slips_message, portal_box]
 
         def on_slips(_: Any) -> None:
             from nanglucso.portal import issue_codes
@@ -465,6 +466,48 @@ class TeacherConsole:
                               "bộ công cụ (đề cuối năm không trùng câu nào với đề đầu năm).</p>"),
                        w.HBox([grade, form]), about, w.HBox([build_button, release_button]), message, handing,
                        preview])
+
+    def _server_box(self, name: str, open_label: str, close_label: str, hint: str, lan: bool = False) -> w.VBox:
+        """Start or stop a server that outlives this page (nanglucso.background), with its address."""
+        course = self.course
+        assert course is not None
+        state = w.HTML()
+        open_button = w.Button(description=open_label, icon="play", button_style="success",
+                               layout=w.Layout(width="auto"))
+        close_button = w.Button(description=close_label, icon="stop", layout=w.Layout(width="auto"))
+        others = w.Checkbox(value=False, description="Cho các máy khác trong trường vào (mạng nội bộ)",
+                            indent=False, layout=w.Layout(width="auto"))
+
+        def show() -> None:
+            info = status(course, name)
+            open_button.disabled, close_button.disabled = info is not None, info is None
+            if info is None:
+                state.value = f"<p>{html.escape(NAMES[name].capitalize())}: chưa mở.</p>"
+                return
+            url = html.escape(info["url"])
+            state.value = (f"<p class='nls-ok'>{html.escape(NAMES[name].capitalize())} đang chạy từ "
+                           f"{html.escape(info['started'])}: <a class='nls-server-{name}' href='{url}' "
+                           f"target='_blank'>{url}</a><br><small>{html.escape(hint)} Đóng trang này thì máy chủ "
+                           "vẫn chạy.</small></p>")
+
+        def on_open(_: Any) -> None:
+            try:
+                start_server(course, name, ip="0.0.0.0" if others.value else "127.0.0.1")
+            except KitError as exc:
+                state.value = _error(exc)
+                return
+            show()
+
+        def on_close(_: Any) -> None:
+            stop_server(course, name)
+            show()
+
+        open_button.on_click(on_open)
+        close_button.on_click(on_close)
+        show()
+        self.controls.update({f"{name}_open": open_button, f"{name}_close": close_button, f"{name}_state": state,
+                              f"{name}_lan": others})
+        return w.VBox([w.HBox([open_button, close_button] + ([others] if lan else [])), state])
 
     # --- Theo dõi ---------------------------------------------------------------------------------------------
 
@@ -730,11 +773,12 @@ class TeacherConsole:
         self.controls.update(results_class=klass, results_figures=figures, report_link=link, feedback=feedback,
                              feedback_message=feedback_message)
         formgrader = ("<h3>Chấm tay phần viết (formgrader của nbgrader)</h3><p>Bài thực hành có câu viết cần thầy cô "
-                      "chấm: mở JupyterLab của khoá học, menu <b>Nbgrader → Formgrader</b> (hoặc chạy <code>nbgrader "
-                      f"formgrader</code> trong thư mục <code>{html.escape(str(course.root))}</code>). Chấm xong, "
-                      "bấm <b>Cập nhật điểm chấm tay</b> ở tab <b>Thu & chấm</b> (như lệnh <code>nanglucso grade BÀI "
-                      "--sync</code>) để cập nhật bậc.</p>")
-        return w.VBox([w.HBox([pick, klass]), figures, link, w.HTML(formgrader),
+                      "chấm: mở formgrader bằng nút dưới đây (JupyterLab của khoá học, mục chấm bài của nbgrader, "
+                      "có thang chấm bên cạnh bài của từng em). Chấm xong, bấm <b>Cập nhật điểm chấm tay</b> ở tab "
+                      "<b>Thu & chấm</b> (như lệnh <code>nanglucso grade BÀI --sync</code>) để cập nhật bậc.</p>")
+        grader_box = self._server_box(FORMGRADER, "Mở formgrader", "Đóng formgrader",
+                                      "Mở ở thẻ mới; dùng cùng mã truy cập với các trang giáo viên.")
+        return w.VBox([w.HBox([pick, klass]), figures, link, w.HTML(formgrader), grader_box,
                        w.HTML("<h3>Trả nhận xét</h3><p>Tạo bản nhận xét của nbgrader cho từng em đã được chấm và trả "
                               "qua kho trao đổi.</p>"), w.HBox([feedback]), feedback_message])
 
