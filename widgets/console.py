@@ -511,6 +511,16 @@ class TeacherConsole:
 
     # --- Theo dõi ---------------------------------------------------------------------------------------------
 
+    def _refill(self, pick: w.Dropdown, assignments: list[str], klass: w.Dropdown) -> None:
+        """New choices after a change elsewhere, keeping the teacher's current assignment when it still exists."""
+        current = pick.value
+        pick.options = assignments
+        if current in pick.options:
+            pick.value = current
+        classes = self._classes()
+        if list(klass.options) != classes:
+            klass.options = classes
+
     def _assignment_picker(self, options: list[str], name: str) -> w.Dropdown:
         pick = w.Dropdown(options=options, description="Bài:", layout=w.Layout(width="360px"))
         self.controls[name] = pick
@@ -553,13 +563,7 @@ class TeacherConsole:
                                                "khi em đã nộp.</p>")
 
         def refresh() -> None:
-            current = pick.value
-            pick.options = released_assignments(course)
-            if current in pick.options:
-                pick.value = current
-            classes = self._classes()
-            if list(klass.options) != classes:
-                klass.options = classes
+            self._refill(pick, released_assignments(course), klass)
             show()
 
         def on_auto(change: dict) -> None:
@@ -738,13 +742,7 @@ class TeacherConsole:
                              + table_html(shares, percent=("Tỉ lệ đạt",)))
 
         def refresh() -> None:
-            current = pick.value
-            pick.options = self._graded()
-            if current in pick.options:
-                pick.value = current
-            classes = self._classes()
-            if list(klass.options) != classes:
-                klass.options = classes
+            self._refill(pick, self._graded(), klass)
             show()
 
         def on_feedback(_: Any) -> None:
