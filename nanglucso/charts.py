@@ -17,7 +17,8 @@ from matplotlib.figure import Figure  # noqa: E402
 BLUE, GREEN, ORANGE, RED, GREY = "#1d4e89", "#2e7d32", "#ef6c00", "#c62828", "#9e9e9e"
 
 
-def _pct(v: float) -> str:
+def pct(v: float) -> str:
+    """A share as a whole percent (0.725 → '72%'), '–' for none: the one label of charts, tables and reports."""
     return "–" if pd.isna(v) else f"{v * 100:.0f}%"
 
 
@@ -37,7 +38,7 @@ def share_bars(labels: list[str], shares: list[float], title: str,
     ax.set_title(title, loc="left", fontsize=11)
     ax.invert_yaxis()
     for y, v in enumerate(shares):
-        ax.text(min((0 if pd.isna(v) else v * 100) + 1, 94), y, _pct(v), va="center", fontsize=9)
+        ax.text(min((0 if pd.isna(v) else v * 100) + 1, 94), y, pct(v), va="center", fontsize=9)
     if isinstance(target, list):
         marks = [(t * 100, y) for y, t in enumerate(target) if t is not None and not pd.isna(t)]
         if marks:

@@ -20,9 +20,6 @@ from .school import SchoolData, class_table, indicators, latest, load_school, pr
 REPORTS_DIR = "bao_cao"
 
 
-def _pct(v: float) -> str:
-    return "–" if pd.isna(v) else f"{v * 100:.0f}%"
-
 
 def _heading(course: Course, data: SchoolData, title: str) -> list[str]:
     return [course.config.school or course.course_id, title, f"Năm học {data.school_year} · lập ngày "
@@ -118,8 +115,9 @@ def _ambassador_blocks(course: Course, data: SchoolData, number: str) -> list:
 def _proposals(ind: pd.DataFrame) -> list[str]:
     out = []
     for _, row in ind[ind["Đánh giá"] == "Chưa đạt"].iterrows():
-        out.append(f"{row['Chỉ số']} ở cấp {row['Cấp']} đạt {_pct(row['Tỉ lệ'])}, chưa đạt chỉ tiêu "
-                   f"{_pct(row['Chỉ tiêu'])}: nhà trường tiếp tục tổ chức hoạt động, theo dõi và báo cáo ở kỳ sau.")
+        out.append(f"{row['Chỉ số']} ở cấp {row['Cấp']} đạt {charts.pct(row['Tỉ lệ'])}, chưa đạt chỉ tiêu "
+                   f"{charts.pct(row['Chỉ tiêu'])}: nhà trường tiếp tục tổ chức hoạt động, theo dõi và báo cáo "
+                   "ở kỳ sau.")
     return out or ["Các chỉ số đã đạt chỉ tiêu năm; nhà trường tiếp tục duy trì và nâng cao chất lượng."]
 
 
@@ -185,9 +183,9 @@ def indicator_lines(data: SchoolData) -> list[str]:
     """One line per indicator and school level, for the terminal."""
     out = []
     for _, row in indicators(data).iterrows():
-        target = "" if pd.isna(row["Chỉ tiêu"]) else f" (chỉ tiêu {_pct(row['Chỉ tiêu'])}: {row['Đánh giá']})"
+        target = "" if pd.isna(row["Chỉ tiêu"]) else f" (chỉ tiêu {charts.pct(row['Chỉ tiêu'])}: {row['Đánh giá']})"
         out.append(f"{row['Cấp']:>5} · {row['Chỉ số']}: {row['Số đạt']}/{row['Số lượng']} = "
-                   f"{_pct(row['Tỉ lệ'])}{target}")
+                   f"{charts.pct(row['Tỉ lệ'])}{target}")
     return out
 
 

@@ -13,13 +13,14 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from .browser import free_port
 
 REQUIRE_ENV = "NANGLUCSO_REQUIRE_PG"
 SERVER_USER = "postgres"
@@ -34,12 +35,6 @@ def find_bindir() -> Path | None:
     return Path(initdb).parent if initdb else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     """One PostgreSQL cluster, started and stopped by the test session."""
 
@@ -47,7 +42,7 @@ class PgServer:
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="nanglucso-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.user = SERVER_USER if os.geteuid() == 0 else None
         self._n = 0
 

@@ -44,16 +44,13 @@ CSS = """
 """
 
 
-def _pct(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value * 100:.0f}%"
-
 
 def table_html(frame: pd.DataFrame, percent: tuple[str, ...] = (), numbers: tuple[str, ...] = ()) -> str:
     """A DataFrame as an HTML table, shares in %, decimals with a Vietnamese comma."""
     shown = frame.copy()
     for col in percent:
         if col in shown:
-            shown[col] = shown[col].map(_pct)
+            shown[col] = shown[col].map(charts.pct)
     for col in numbers:
         if col in shown:
             shown[col] = shown[col].map(lambda v: "–" if pd.isna(v) else vn_number(v))
