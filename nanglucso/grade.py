@@ -149,9 +149,7 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str, i
         grades = {g.name: g for g in nb.grades}
         for n, (item_id, item) in enumerate(items.items(), start=1):
             g = grades.get(grade_id(item_id))
-            row = {"item_id": item_id, "competency": item["competency"], "level": item["level"],
-                   "score": None, "max_score": float(item["points"]), "pending": False,
-                   "answer": _answer_json((answers or {}).get(item_id))}
+            row = _score_row(item_id, item, None, answers or {})
             if item["type"] == "written" and g is not None:
                 if g.manual_score is None and answers is not None and not answers.get(item_id):
                     # Nothing written: nothing to read; score it 0 so the teacher's queue holds real work only.
@@ -165,13 +163,22 @@ def _item_scores(course: Course, assignment: str, notebook: str, student: str, i
             scored = g is not None and (g.auto_score is not None or g.manual_score is not None)
             value = g.score if scored else None
             if value is None:
-                problems.append(_problem(student, "cell_not_scored",
-                                         f"câu {n} ({item_id}): nbgrader không chấm được ô này (ô chấm bị xoá hoặc "
-                                         "mất thông tin nbgrader). Chấm tay trong formgrader hoặc cho học sinh "
-                                         "làm lại từ bản phát."))
+                problems.append(_not_scored(student, n, item_id))
             row["score"] = value
             scores.append(row)
     return scores, problems
+
+
+def _score_row(item_id: str, item: dict[str, Any], score: float | None, answers: dict[str, Any]) -> dict[str, Any]:
+    """One item's row of the kit's item_scores table."""
+    return {"item_id": item_id, "competency": item["competency"], "level": item["level"], "score": score,
+            "max_score": float(item["points"]), "pending": False, "answer": _answer_json(answers.get(item_id))}
+
+
+def _not_scored(student: str, n: int, item_id: str) -> dict[str, str]:
+    return _problem(student, "cell_not_scored",
+                    f"câu {n} ({item_id}): nbgrader không chấm được ô này (ô chấm bị xoá hoặc mất thông tin "
+                    "nbgrader). Chấm tay trong formgrader hoặc cho học sinh làm lại từ bản phát.")
 
 
 def _answer_json(value: Any) -> str | None:
@@ -195,12 +202,8 @@ def _known_scores(student: str, items: dict[str, dict], final: dict[str, float |
     for n, (item_id, item) in enumerate(items.items(), start=1):
         value = final.get(grade_id(item_id))
         if value is None:
-            problems.append(_problem(student, "cell_not_scored",
-                                     f"câu {n} ({item_id}): nbgrader không chấm được ô này. Chấm tay trong "
-                                     "formgrader hoặc cho học sinh làm lại từ bản phát."))
-        scores.append({"item_id": item_id, "competency": item["competency"], "level": item["level"],
-                       "score": value, "max_score": float(item["points"]), "pending": False,
-                       "answer": _answer_json(answers.get(item_id))})
+            problems.append(_not_scored(student, n, item_id))
+        scores.append(_score_row(item_id, item, value, answers))
     return scores, problems
 
 

@@ -263,21 +263,12 @@ class Store:
     def save_results(self, assignment: str, student_id: str, scores: list[dict[str, Any]],
                      level_rows: list[dict[str, Any]]) -> None:
         """Replace one student's scores and levels for one assignment, all or nothing."""
-        with self.engine.begin() as conn:
-            for table in (item_scores, levels):
-                conn.execute(delete(table).where(table.c.assignment == assignment,
-                                                 table.c.student_id == student_id))
-            if scores:
-                conn.execute(item_scores.insert(), [{**s, "assignment": assignment, "student_id": student_id}
-                                                    for s in scores])
-            if level_rows:
-                conn.execute(levels.insert(), [{**r, "assignment": assignment, "student_id": student_id}
-                                               for r in level_rows])
+        self.save_many_results(assignment, {student_id: (scores, level_rows)})
 
     def save_many_results(self, assignment: str,
                           rows: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> None:
-        """``save_results`` for many students (id → (scores, levels)) in one transaction: a school's grading
-        commits once instead of once per student."""
+        """Replace the scores and levels of many students (id → (scores, levels)) for one assignment in one
+        transaction: a school's grading commits once instead of once per student."""
         ids = list(rows)
         with self.engine.begin() as conn:
             for start in range(0, len(ids), 500):  # stay under the database's limit of bound parameters
