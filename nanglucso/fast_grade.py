@@ -98,8 +98,9 @@ def quiz_plan(gradebook_url: str, course_id: str, assignment: str) -> QuizPlan |
         if nb.solution_cells or nb.task_cells:
             return None  # student code or hand-scored work
         sources = {c.name: c for c in nb.source_cells}
+        order = {name: i for i, name in enumerate(sources)}
         cells = []
-        for cell in sorted(nb.grade_cells, key=lambda c: list(sources).index(c.name) if c.name in sources else -1):
+        for cell in sorted(nb.grade_cells, key=lambda c: order.get(c.name, -1)):
             src = sources.get(cell.name)
             parsed = parse_score_call(src.source) if src is not None and cell.cell_type == "code" else None
             if parsed is None or parsed[0] != nb.name:
@@ -107,8 +108,8 @@ def quiz_plan(gradebook_url: str, course_id: str, assignment: str) -> QuizPlan |
             cells.append(QuizCell(cell.name, parsed[1], parsed[2], float(cell.max_score), cell.id))
         if not cells:
             return None
-        restored = {name: (c.cell_type, c.source) for name, c in sources.items() if c.locked or name in
-                    {q.grade_id for q in cells}}
+        graded = {q.grade_id for q in cells}
+        restored = {name: (c.cell_type, c.source) for name, c in sources.items() if c.locked or name in graded}
         return QuizPlan(assignment, a.id, nb.name, nb.id, tuple(cells), restored)
 
 
@@ -171,8 +172,18 @@ class Graded:
     auto: dict[str, float | None]  # grade_id -> auto score
 
 
-def grade_submission(plan: QuizPlan, submitted: Path, autograded: Path, source: Path,
-                     keep: list[str], ignore: list[str]) -> Graded | None:
+def teacher_files(source: Path, keep: list[str], ignore: list[str]) -> list[tuple[Path, str]]:
+    """(file, path relative to the assignment) of the teacher's files that autograde puts back over a
+    submission: all but notebooks, the ones the pupil's work lives in (``keep``) and ignored names. The same for
+    every submission, so listed once per grading run."""
+    return [(path, rel) for path in sorted(source.rglob("*"))
+            if path.is_file() and not path.name.endswith(".ipynb")
+            and (rel := path.relative_to(source).as_posix()) not in keep
+            and not any(fnmatch(part, pat) for part in rel.split("/") for pat in ignore)]
+
+
+def grade_submission(plan: QuizPlan, submitted: Path, autograded: Path, teacher: list[tuple[Path, str]],
+                     ignore: list[str]) -> Graded | None:
     """Grade one submission folder and write its autograded copy; None when it needs a kernel."""
     nb_path = submitted / f"{plan.notebook}.ipynb"
     try:
@@ -187,26 +198,23 @@ def grade_submission(plan: QuizPlan, submitted: Path, autograded: Path, source: 
         answers, ok = {}, False  # score_item scores a damaged file 0; grade.py tells the teacher
     outputs = {c.grade_id: score_output(c.spec, answers.get(c.item_id), ok) for c in plan.cells}
     auto = {c.grade_id: auto_score(c, outputs[c.grade_id]) for c in plan.cells}
-    _write_autograded(plan, nb, outputs, submitted, autograded, source, keep, ignore)
+    _write_autograded(plan, nb, outputs, submitted, autograded, teacher, ignore)
     stamp = submitted / "timestamp.txt"
     text = stamp.read_text(encoding="utf-8").strip() if stamp.exists() else ""
     return Graded(submitted.parent.name, text or None, auto)
 
 
 def _write_autograded(plan: QuizPlan, nb: dict[str, Any], outputs: dict[str, dict[str, Any]], submitted: Path,
-                      autograded: Path, source: Path, keep: list[str], ignore: list[str]) -> None:
+                      autograded: Path, teacher: list[tuple[Path, str]], ignore: list[str]) -> None:
     """What nbgrader leaves in autograded/: the submission's files, the teacher's files put back (except those
     the student's work lives in), and the notebook with the released cells restored and the scores shown."""
     if autograded.exists():
         shutil.rmtree(autograded)
     shutil.copytree(submitted, autograded, ignore=shutil.ignore_patterns(*ignore))
-    for path in source.rglob("*"):
-        rel = path.relative_to(source).as_posix()
-        if path.is_file() and not path.name.endswith(".ipynb") and rel not in keep \
-                and not any(fnmatch(part, pat) for part in rel.split("/") for pat in ignore):
-            dest = autograded / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dest)
+    for path, rel in teacher:
+        dest = autograded / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, dest)
     count = 0
     for cell in nb["cells"]:
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}

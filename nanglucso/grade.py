@@ -18,7 +18,7 @@ import nbformat
 from .build import ITEMS_SUFFIX, grade_id
 from .course import Course
 from .errors import KitError
-from .fast_grade import grade_submission, quiz_plan, save_gradebook
+from .fast_grade import grade_submission, quiz_plan, save_gradebook, teacher_files
 from .framework import load_framework
 from .levels import load_rule, student_levels
 from .responses import SUFFIX as RESPONSES_SUFFIX
@@ -323,8 +323,9 @@ def grade(course: Course, assignment: str, progress: Progress | None = None, wor
     finals: dict[str, dict] = {}
     if plan is not None:
         ignore = list(api.coursedir.ignore)
-        jobs = [(plan, submitted / s / assignment, course.root / "autograded" / s / assignment,
-                 course.source / assignment, exclude, ignore) for s in ready]
+        teacher = teacher_files(course.source / assignment, exclude, ignore)
+        jobs = [(plan, submitted / s / assignment, course.root / "autograded" / s / assignment, teacher, ignore)
+                for s in ready]
         graded = []
         with _pool(workers) as pool:
             for student, outcome in zip(ready, pool.map(_fast_one, jobs, chunksize=max(1, len(jobs) // (8 * workers)))
