@@ -40,7 +40,7 @@ from nanglucso.errors import KitError
 from nanglucso.report_export import reports_dir
 from nanglucso.text import class_list_key
 
-from .reports import CSS, _error_box, export_buttons, handle_upload, image, table_html
+from .reports import CSS, _error_box, export_buttons, handle_upload, image, message_html, table_html
 
 EXTRA_CSS = """
 .nls-report .nls-crit { border: 1px solid #d0d7e2; border-radius: 8px; padding: 6px 10px; margin: 6px 0; }
@@ -59,10 +59,6 @@ def _yes(value: bool) -> str:
 def _short(description: str) -> str:
     """'Nổi bật: là tấm gương…' → 'Nổi bật' (the level's name, for the toggle button)."""
     return description.split(":", 1)[0].strip()
-
-
-def _message(text: str, ok: bool = True) -> str:
-    return f"<p class='{'nls-ok' if ok else 'nls-warn'}'>{html.escape(text)}</p>"
 
 
 class CommitteeApp:
@@ -282,15 +278,15 @@ class CommitteeApp:
         def on_save(_) -> None:
             rater = self.rater.value.strip()
             if not rater:
-                message.value = _message("Ghi tên người đánh giá trước khi lưu.", ok=False)
+                message.value = message_html("Ghi tên người đánh giá trước khi lưu.", ok=False)
                 return
             if pupil.value is None:
-                message.value = _message("Chọn ứng viên trước.", ok=False)
+                message.value = message_html("Chọn ứng viên trước.", ok=False)
                 return
             rows = [{"student_id": pupil.value, "rater": rater, "criterion": c, "score": t.value}
                     for c, t in toggles.items() if t.value is not None]
             if not rows:
-                message.value = _message("Chọn mức cho ít nhất một tiêu chí.", ok=False)
+                message.value = message_html("Chọn mức cho ít nhất một tiêu chí.", ok=False)
                 return
             assert self.data is not None
             try:
@@ -299,18 +295,18 @@ class CommitteeApp:
                 message.value = _error_box(exc).value
                 return
             name = self.data.names.get(pupil.value, pupil.value)
-            message.value = _message(f"Đã lưu {n} điểm của {rater} cho {name}.")
+            message.value = message_html(f"Đã lưu {n} điểm của {rater} cho {name}.")
             self.changed()
 
         def on_clear(_) -> None:
             rater = self.rater.value.strip()
             scores = mine()
             if not rater or not scores:
-                message.value = _message("Người này chưa chấm ứng viên này.", ok=False)
+                message.value = message_html("Người này chưa chấm ứng viên này.", ok=False)
                 return
             for crit in scores:
                 remove_rating(self.course, pupil.value, rater, crit)
-            message.value = _message(f"Đã xoá {len(scores)} điểm của {rater}.")
+            message.value = message_html(f"Đã xoá {len(scores)} điểm của {rater}.")
             self.changed()
 
         def show_evidence(_=None) -> None:
@@ -536,14 +532,15 @@ class CommitteeApp:
         def on_save(_) -> None:
             who = decided_by.value.strip()
             if not who:
-                message.value = _message("Ghi tên người quyết định (ví dụ Chủ tịch Hội đồng) trước khi lưu.", ok=False)
+                message.value = message_html("Ghi tên người quyết định (ví dụ Chủ tịch Hội đồng) trước khi lưu.",
+                                             ok=False)
                 return
             shown = self.data.ranking.selected_ids if self.data else ()
             try:
                 fresh = load_committee(self.course, recorded_by=who)
                 if fresh.ranking.selected_ids != shown:  # someone saved a score meanwhile: look again first
                     self.changed()
-                    message.value = _message("Kết quả vừa thay đổi (có người vừa lưu điểm hoặc sửa hồ sơ). Xem lại "
+                    message.value = message_html("Kết quả vừa thay đổi (có người vừa lưu điểm hoặc sửa hồ sơ). Xem lại "
                                              "thẻ “Xếp hạng” rồi bấm “Lưu quyết định” lần nữa.", ok=False)
                     return
                 n = save_selection(self.course, fresh.ranking, decided_by=who)
@@ -552,7 +549,7 @@ class CommitteeApp:
                 return
             self.changed()
             when = self.data.decision.when() if self.data and self.data.decision else ""
-            message.value = _message(f"Đã lưu quyết định: {n} em, do {who} lúc {when}.")
+            message.value = message_html(f"Đã lưu quyết định: {n} em, do {who} lúc {when}.")
 
         exports = export_buttons(export_actions(self.course, meeting))
         buttons, out = list(exports.children[0].children), exports.children[1]

@@ -29,7 +29,7 @@ from nanglucso.store import Store, levels
 from nanglucso.text import class_list_key
 from nanglucso.watch import class_progress, local_time, released_assignments
 
-from .reports import CSS, _error_box, download_link, handle_upload, table_html
+from .reports import CSS, _error_box, download_link, handle_upload, message_html, table_html
 
 EXTRA_CSS = """
 .nls-report .nls-console-bar { width: 520px; }
@@ -51,10 +51,6 @@ WHAT_TO_DO = {
     "corrupt_notebook": "Nhờ em mở lại bài (hoặc lấy bản lưu tự động) và nộp lại, rồi bấm chấm lại.",
     "autograde_failed": "Xem bài của em trong thư mục submitted/, sửa rồi bấm chấm lại.",
 }
-
-
-def _message(text: str, ok: bool = True) -> str:
-    return f"<p class='{'nls-ok' if ok else 'nls-warn'}'>{html.escape(text)}</p>"
 
 
 def _error(exc: Exception) -> str:
@@ -210,7 +206,8 @@ class TeacherConsole:
         """Run ``work`` in a thread: the page keeps answering while it runs. Its result goes to ``done``; a
         KitError is shown in ``message``. One action at a time: two would write the same folders."""
         if self.busy():
-            message.value = _message("Đang làm một việc khác (chấm bài, phát bài…): chờ xong rồi bấm lại.", ok=False)
+            message.value = message_html("Đang làm một việc khác (chấm bài, phát bài…): chờ xong rồi bấm lại.",
+                                         ok=False)
             return
         message.value = f"<p>{html.escape(started)}</p>"
         for b in buttons:
@@ -222,7 +219,8 @@ class TeacherConsole:
             except KitError as exc:
                 message.value = _error(exc)
             except Exception as exc:  # noqa: BLE001 - an unexpected failure is still said on the page
-                message.value = _message(f"Có lỗi không lường trước: {exc}. Báo người quản trị phòng máy.", ok=False)
+                message.value = message_html(f"Có lỗi không lường trước: {exc}. Báo người quản trị phòng máy.",
+                                             ok=False)
             else:
                 try:
                     done(result)
@@ -245,7 +243,7 @@ class TeacherConsole:
 
         def on_create(_: Any) -> None:
             if not school.value.strip():
-                message.value = _message("Ghi tên trường trước.", ok=False)
+                message.value = message_html("Ghi tên trường trước.", ok=False)
                 return
             try:
                 self.course = init_course(self.root, course_id.value.strip() or self.root.name,
@@ -357,7 +355,7 @@ class TeacherConsole:
             pick = chosen()
             preview.children = []
             if pick is None:
-                about.value = _message("Chưa có cấu trúc đề cho khối và đợt này.", ok=False)
+                about.value = message_html("Chưa có cấu trúc đề cho khối và đợt này.", ok=False)
                 build_button.disabled = release_button.disabled = True
                 return
             bp, path = pick
@@ -392,7 +390,7 @@ class TeacherConsole:
             def done(built: Any) -> None:
                 skipped = f" (bỏ qua {len(built.skipped)} ô khung năng lực không có yêu cầu)" if built.skipped else ""
                 size = f"{built.n_items} câu" + (f", {built.n_tasks} bài thực hành" if built.n_tasks else "")
-                message.value = _message(f"Đã tạo bài '{built.assignment}' ({size}){skipped}. "
+                message.value = message_html(f"Đã tạo bài '{built.assignment}' ({size}){skipped}. "
                                          "Xem trước bên dưới, rồi bấm Phát bài.")
                 describe()
 
@@ -407,7 +405,7 @@ class TeacherConsole:
                 return
 
             def done(_folder: Any) -> None:
-                message.value = _message(f"Đã phát bài '{assignment}' cho học sinh.")
+                message.value = message_html(f"Đã phát bài '{assignment}' cho học sinh.")
                 describe()
                 self.changed()
 
@@ -446,7 +444,7 @@ class TeacherConsole:
 
             def done(result: tuple[int, Path]) -> None:
                 n, pdf = result
-                slips_message.value = (_message(f"Đã cấp mã cho {n} học sinh; phiếu lưu ở {pdf}.")
+                slips_message.value = (message_html(f"Đã cấp mã cho {n} học sinh; phiếu lưu ở {pdf}.")
                                        + download_link(pdf, "Tải phiếu để in"))
 
             self._background(slips_message, "Đang cấp mã và tạo phiếu…", work, done, (slips_button,))
@@ -621,7 +619,7 @@ class TeacherConsole:
 
             assignment = pick.value
             if not assignment:
-                message.value = _message("Chưa có bài nào được phát.", ok=False)
+                message.value = message_html("Chưa có bài nào được phát.", ok=False)
                 return
             names.update({s["student_id"]: s["full_name"] for s in self._students()})
             bar.value, bar.bar_style = 0, "info"
@@ -647,7 +645,7 @@ class TeacherConsole:
                 return
 
             def done(report: Any) -> None:
-                message.value = _message(f"Đã cập nhật bậc của {len(report.results)} em theo điểm chấm tay.")
+                message.value = message_html(f"Đã cập nhật bậc của {len(report.results)} em theo điểm chấm tay.")
                 self.changed()
 
             # 'nanglucso grade BÀI --sync': read the formgrader's scores back without grading again.
@@ -666,7 +664,7 @@ class TeacherConsole:
     def _grade_summary(self, report: Any) -> str:
         """Scores in class-list order, then each student's problems with what to do."""
         if not report.results:
-            return _message(f"Chưa có bài nộp nào của '{report.assignment}'.", ok=False)
+            return message_html(f"Chưa có bài nộp nào của '{report.assignment}'.", ok=False)
         roster = {s["student_id"]: s for s in self._students()}
 
         def name(sid: str) -> str:
@@ -688,10 +686,10 @@ class TeacherConsole:
             out += ("<h3>Vấn đề của từng em</h3><table class='nls-table nls-problems'><tr><th>Học sinh</th>"
                     f"<th>Vấn đề</th><th>Thầy cô nên làm gì</th></tr>{rows}</table>")
         else:
-            out += _message("Không có vấn đề nào: mọi bài đều được chấm đầy đủ.")
+            out += message_html("Không có vấn đề nào: mọi bài đều được chấm đầy đủ.")
         pending = sum(r.pending for r in report.results)
         if pending:
-            out += _message(f"Còn {pending} câu viết chờ thầy cô chấm tay trong formgrader (xem tab Kết quả).",
+            out += message_html(f"Còn {pending} câu viết chờ thầy cô chấm tay trong formgrader (xem tab Kết quả).",
                             ok=False)
         return out + "<h3>Điểm</h3>" + table_html(frame)
 
@@ -750,7 +748,7 @@ class TeacherConsole:
 
             assignment = pick.value
             if not assignment:
-                feedback_message.value = _message("Chưa có bài nào được chấm.", ok=False)
+                feedback_message.value = message_html("Chưa có bài nào được chấm.", ok=False)
                 return
 
             def work() -> None:
@@ -759,7 +757,7 @@ class TeacherConsole:
                 _check(api.release_feedback(assignment), "trả nhận xét")
 
             self._background(feedback_message, "Đang tạo và trả nhận xét…", work,
-                             lambda _: setattr(feedback_message, "value", _message(
+                             lambda _: setattr(feedback_message, "value", message_html(
                                  f"Đã trả nhận xét bài '{assignment}': học sinh xem ở mục Assignments của JupyterLab "
                                  "(nút Fetch Feedback).")), (feedback,))
 

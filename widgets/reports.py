@@ -61,6 +61,11 @@ def image(fig) -> w.Image:
     return w.Image(value=charts.png(fig), format="png", layout=w.Layout(max_width="100%"))
 
 
+def message_html(text: str, ok: bool = True) -> str:
+    """A one-line outcome for the teacher: green when done, orange when something needs doing."""
+    return f"<p class='{'nls-ok' if ok else 'nls-warn'}'>{html.escape(text)}</p>"
+
+
 def download_link(path: Path, label: str) -> str:
     """A link that hands the file to the browser from memory: the server itself serves no course file."""
     kind = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
