@@ -260,3 +260,17 @@ def test_pages_in_chromium_are_vietnamese_and_use_no_internet(graded):
     solid = [u for u in fonts if u.endswith("/fa-solid-900.woff2")]
     assert solid and all(fonts[u] in (200, 304) for u in solid), fonts
     assert all(urlparse(u).path.startswith("/voila/templates/nanglucso/static/fontawesome/") for u in fonts), fonts
+
+
+def test_every_app_has_a_vietnamese_name_in_the_template():
+    """The page list and each page's top bar name every app in Vietnamese (not by its file name)."""
+    import re
+
+    import nanglucso
+    from nanglucso.paths import shipped
+
+    templates = Path(nanglucso.__file__).parent / "data" / "voila" / "templates" / "nanglucso"
+    macro = (templates / "nanglucso.macro.html.j2").read_text("utf-8")
+    named = set(re.findall(r'^\s+"(\w+)": \(', macro, flags=re.M))
+    apps = {p.stem for p in shipped("voila_apps").glob("*.ipynb")}
+    assert apps and apps <= named, apps - named
