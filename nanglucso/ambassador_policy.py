@@ -134,6 +134,12 @@ class RubricLevel(_Model):
     diem: float
     mo_ta: str
 
+    @property
+    def name(self) -> str:
+        """The level's name, the descriptor's words before ':' ('Nổi bật: là tấm gương…' → 'Nổi bật'): what the
+        page's buttons show and what a rater may write on the Excel sheet instead of the points."""
+        return self.mo_ta.split(":", 1)[0].strip()
+
 
 class RubricParams(_Model):
     thang: Annotated[list[RubricLevel], Field(min_length=2)]

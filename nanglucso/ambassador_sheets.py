@@ -47,7 +47,7 @@ def _score(value: Any, policy: Policy, crit: str) -> Any:
         return float(text.replace(",", "."))
     except ValueError:
         pass
-    by_name = {norm(lv.mo_ta.split(":", 1)[0]): lv.diem for lv in policy.tieu_chi.rubric(crit).thang}
+    by_name = {norm(lv.name): lv.diem for lv in policy.tieu_chi.rubric(crit).thang}
     return by_name.get(norm(text), text)
 
 

@@ -56,11 +56,6 @@ def _yes(value: bool) -> str:
     return "✓" if value else "✗"
 
 
-def _short(description: str) -> str:
-    """'Nổi bật: là tấm gương…' → 'Nổi bật' (the level's name, for the toggle button)."""
-    return description.split(":", 1)[0].strip()
-
-
 class CommitteeApp:
     """Tabs: Ứng viên, Chấm theo tiêu chí, Xếp hạng, Độ vững, Quyết định và xuất, Hoạt động của Đại sứ."""
 
@@ -192,7 +187,7 @@ class CommitteeApp:
         blocks = []
         for crit in RUBRIC:
             scale = policy.tieu_chi.rubric(crit)
-            toggle = w.ToggleButtons(options=[(f"{vn_number(lv.diem)} · {_short(lv.mo_ta)}", lv.diem)
+            toggle = w.ToggleButtons(options=[(f"{vn_number(lv.diem)} · {lv.name}", lv.diem)
                                               for lv in scale.thang],
                                      tooltips=[lv.mo_ta for lv in scale.thang], value=None,
                                      style={"button_width": "auto"})
